@@ -1,0 +1,11 @@
+#pragma once
+#include "config/config.hpp"
+#include "config/yaml_reader.hpp"
+
+namespace cowin::config {
+
+/// Reads one subscription from `node` (a mapping) at `path`, reporting every problem to `r`.
+subscription read_subscription(yaml_reader& r, const YAML::Node& node, const std::string& path,
+                               const YAML::Mark& fallback);
+
+}  // namespace cowin::config

@@ -1,0 +1,57 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "config/validators.hpp"
+#include "util/base64.hpp"
+#include "util/edit_distance.hpp"
+
+namespace cowin {
+namespace {
+
+TEST(edit_distance, counts_edits_ignoring_case) {
+    EXPECT_EQ(util::edit_distance("rate_limit", "rate_limt"), 1u);
+    EXPECT_EQ(util::edit_distance("Poll", "poll"), 0u);
+    EXPECT_EQ(util::edit_distance("", "abc"), 3u);
+}
+
+TEST(edit_distance, suggests_only_close_words) {
+    std::vector<std::string> keys{"rate_limit", "timeout", "base_url"};
+    EXPECT_EQ(util::nearest("ratelimit", keys), "rate_limit");
+    EXPECT_EQ(util::nearest("zzzzzz", keys), "");
+}
+
+TEST(base64, round_trips_and_refuses_garbage) {
+    EXPECT_EQ(util::base64_encode("hello"), "aGVsbG8=");
+    EXPECT_EQ(util::base64_decode("aGVsbG8="), "hello");
+    EXPECT_EQ(util::base64_decode("aGVsbG8h"), "hello!");
+    EXPECT_EQ(util::base64_decode(""), "");
+    for (const char* bad : {"aGVsbG8", "aGV=bG8=", "aGVs bG8=", "a===", "aGVsbG8*"}) {
+        EXPECT_FALSE(util::base64_decode(bad).has_value()) << bad;
+    }
+}
+
+TEST(validators, webhook_secret_follows_standard_webhooks) {
+    // The Standard Webhooks test vector's secret: 24 bytes.
+    EXPECT_FALSE(config::check::webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").has_value());
+    EXPECT_TRUE(config::check::webhook_secret("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").has_value());
+    EXPECT_TRUE(config::check::webhook_secret("whsec_c2hvcnQ=").has_value());
+    EXPECT_TRUE(config::check::webhook_secret(std::string("whsec_") + util::base64_encode(std::string(65, 'k'))).has_value());
+    EXPECT_FALSE(config::check::webhook_secret(std::string("whsec_") + util::base64_encode(std::string(64, 'k'))).has_value());
+}
+
+TEST(validators, pincode_e164_url) {
+    EXPECT_FALSE(config::check::pincode("110085").has_value());
+    EXPECT_TRUE(config::check::pincode("011008").has_value());
+    EXPECT_TRUE(config::check::pincode("1100855").has_value());
+    EXPECT_FALSE(config::check::e164("+919812345678").has_value());
+    EXPECT_TRUE(config::check::e164("+09812345678").has_value());
+    EXPECT_TRUE(config::check::e164("919812345678").has_value());
+    EXPECT_FALSE(config::check::http_url("http://127.0.0.1:9000/hooks/a").has_value());
+    EXPECT_TRUE(config::check::http_url("http:///nohost").has_value());
+    EXPECT_TRUE(config::check::http_url("mailto:x@y").has_value());
+}
+
+}  // namespace
+}  // namespace cowin
