@@ -1,5 +1,5 @@
 # Every dependency comes from Debian 12 and is linked as an imported target.
-find_package(Boost 1.81 EXACT REQUIRED COMPONENTS system url)
+find_package(Boost 1.81 EXACT REQUIRED COMPONENTS system url CONFIG)
 find_package(simdjson REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(OpenSSL REQUIRED)
