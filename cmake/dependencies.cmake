@@ -1,11 +1,12 @@
 # Every dependency comes from Debian 12 and is linked as an imported target.
-find_package(Boost 1.81 EXACT REQUIRED COMPONENTS system url CONFIG)
+find_package(Boost 1.81.0 EXACT CONFIG REQUIRED COMPONENTS system url)
 find_package(simdjson REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
+pkg_check_modules(xxhash REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(hiredis REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(libsystemd REQUIRED IMPORTED_TARGET libsystemd)
 if(COWIN_BUILD_TESTS)
