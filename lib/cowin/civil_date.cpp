@@ -22,6 +22,16 @@ bool read_number(std::string_view& text, std::size_t max_digits, int& out) {
 }  // namespace
 
 std::optional<civil_date> parse_cowin_date(std::string_view text) {
+    // Fast path: the zero-padded DD-MM-YYYY that every real response uses.
+    auto digit = [](char c) { return static_cast<unsigned>(c - '0') < 10u; };
+    if (text.size() == 10 && text[2] == '-' && text[5] == '-' && digit(text[0]) && digit(text[1]) && digit(text[3]) &&
+        digit(text[4]) && digit(text[6]) && digit(text[7]) && digit(text[8]) && digit(text[9])) {
+        const int dd = (text[0] - '0') * 10 + (text[1] - '0');
+        const int mm = (text[3] - '0') * 10 + (text[4] - '0');
+        const int yy = (text[6] - '0') * 1000 + (text[7] - '0') * 100 + (text[8] - '0') * 10 + (text[9] - '0');
+        if (yy < 2000 || mm < 1 || mm > 12 || dd < 1 || dd > days_in_month(yy, mm)) return std::nullopt;
+        return civil_date{static_cast<std::int16_t>(yy), static_cast<std::uint8_t>(mm), static_cast<std::uint8_t>(dd)};
+    }
     int d = 0, m = 0, y = 0;
     if (!read_number(text, 2, d) || text.empty() || text[0] != '-') return std::nullopt;
     text.remove_prefix(1);

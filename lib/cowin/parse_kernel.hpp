@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <unordered_map>
 
 #include "cowin/model.hpp"
@@ -66,6 +67,11 @@ public:
 std::unique_ptr<parse_kernel> make_fallback_kernel(std::size_t max_bytes);
 /// nullptr where this build or this CPU has no AVX2 kernel.
 std::unique_ptr<parse_kernel> make_haswell_kernel(std::size_t max_bytes);
+
+/// XXH3-64 of `bytes`, compiled for AVX2: call only where haswell_supported().
+std::uint64_t fingerprint_avx2(std::string_view bytes);
+/// True where this build has the AVX2 kernel and this CPU runs it.
+bool haswell_supported();
 
 /// Session key for sessions CoWIN serves without a session_id: (centre, date, vaccine, min age).
 std::uint64_t derived_session_key(const session_view& s, std::int64_t center_id);

@@ -30,7 +30,13 @@ inline std::int32_t clamp_capacity(std::int64_t v) {
     return v < 0 ? 0 : v > INT32_MAX ? INT32_MAX : static_cast<std::int32_t>(v);
 }
 
-// Raw keys are compared without unescaping: CoWIN's keys are plain ASCII.
+// Raw keys are compared without unescaping (CoWIN's keys are plain ASCII), as a fixed-length memcmp
+// plus the closing quote. Reading up to N bytes past a shorter key stays inside the padded buffer.
+template <std::size_t N>
+inline bool is(raw_key key, const char (&literal)[N]) {
+    const char* raw = key.raw();
+    return std::memcmp(raw, literal, N - 1) == 0 && raw[N - 1] == '"';
+}
 inline bool is(raw_key key, const char* literal) { return key.unsafe_is_equal(literal); }
 
 class kernel final : public parse_kernel {
@@ -390,13 +396,14 @@ private:
     }
 
     int read_string(sj::value v, std::string_view& out) {
+        auto e = v.get_string().get(out);
+        if (e != simdjson::INCORRECT_TYPE) return e;
+        // null reads as "": the string was not given.
         bool null = false;
         COWIN_TRY(v.is_null().get(null));
-        if (null) {
-            out = {};
-            return SUCCESS;
-        }
-        return static_cast<int>(v.get_string().get(out));
+        if (!null) return e;
+        out = {};
+        return SUCCESS;
     }
 
     int read_int(sj::value v, std::int64_t& out) { return static_cast<int>(v.get_int64().get(out)); }

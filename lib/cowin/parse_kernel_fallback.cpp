@@ -1,6 +1,7 @@
 // The portable kernel, for CPUs without AVX2 (and for testing the kernels against each other).
 #include <simdjson.h>
 
+#include <cstring>
 #include <string_view>
 
 #include "cowin/parse_kernel.hpp"

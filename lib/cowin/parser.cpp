@@ -129,6 +129,18 @@ parse_error to_parse_error(const kernel_failure& f, endpoint e, int max_depth) {
     return pe;
 }
 
+}  // namespace
+
+bool haswell_supported() {
+    static const bool supported = [] {
+        const auto* impl = simdjson::get_available_implementations()["haswell"];
+        return impl != nullptr && impl->supported_by_runtime_system() && make_haswell_kernel(0) != nullptr;
+    }();
+    return supported;
+}
+
+namespace {
+
 std::unique_ptr<parse_kernel> choose_kernel(std::string_view wanted, std::size_t max_bytes) {
     if (wanted.empty()) {
         const char* env = std::getenv("COWIN_SIMDJSON_KERNEL");

@@ -18,6 +18,10 @@ bool equal_upper(std::string_view raw, std::string_view upper) {
 }  // namespace
 
 vaccine parse_vaccine(std::string_view name) {
+    // Fast path: served exactly as the canonical name, as nearly always.
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (name == names[i]) return static_cast<vaccine>(i + 1);
+    }
     while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front()))) name.remove_prefix(1);
     while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.remove_suffix(1);
     if (name.empty()) return vaccine::unknown;
