@@ -1,6 +1,8 @@
 // The differ: what changed between two snapshots of one target, per session.
 #include <gtest/gtest.h>
 
+#include <xxhash.h>
+
 #include <algorithm>
 
 #include "cowin/civil_date.hpp"
@@ -124,6 +126,13 @@ TEST(differ, parsed_response_diffs_against_its_edit) {
     EXPECT_EQ(out[0].what, transition::kind::changed);
     EXPECT_EQ(s2.sessions[out[0].after].cap.total, 4);
     EXPECT_EQ(out[1].what, transition::kind::disappeared);
+}
+
+TEST(fingerprint, is_xxh3_whichever_kernel_computes_it) {
+    // Fingerprints are stored in Redis: a machine with AVX2 and one without must agree.
+    std::string bytes(100000, 'x');
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>('a' + i * 7 % 26);
+    EXPECT_EQ(fingerprint(bytes), XXH3_64bits(bytes.data(), bytes.size()));
 }
 
 TEST(fingerprint, identical_bytes_identical_fingerprint) {
