@@ -125,5 +125,7 @@ struct session_detail {
 
 /// Copies one session of a view out, with its centre.
 session_detail materialize(const response_view& r, std::uint32_t session_index);
+/// The same into an existing record, reusing its strings' memory.
+void materialize_into(const response_view& r, std::uint32_t session_index, session_detail& d);
 
 }  // namespace cowin::api

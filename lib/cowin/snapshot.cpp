@@ -15,6 +15,7 @@ std::uint64_t fingerprint(std::string_view bytes) {
 void make_snapshot(const response_view& r, std::uint64_t fp, snapshot& out) {
     out.fingerprint = fp;
     out.sessions.resize(r.sessions.size());
+    std::uint32_t details = 0;
     for (std::size_t i = 0; i < r.sessions.size(); ++i) {
         const session_view& s = r.sessions[i];
         const center_view& c = r.centers[s.center];
@@ -29,7 +30,15 @@ void make_snapshot(const response_view& r, std::uint64_t fp, snapshot& out) {
         st.allow_all_age = s.allow_all_age;
         st.vaccine_id = s.vaccine_id;
         st.fee = c.fee;
+        st.detail = session_state::no_detail;
+        if (st.has_capacity()) {
+            // Reuses the strings of the previous poll's records: no allocation once warm.
+            if (out.details.size() <= details) out.details.emplace_back();
+            materialize_into(r, static_cast<std::uint32_t>(i), out.details[details]);
+            st.detail = details++;
+        }
     }
+    out.details.resize(details);
 }
 
 }  // namespace cowin::api

@@ -22,6 +22,11 @@ struct session_state {
     vaccine vaccine_id = vaccine::unknown;
     fee_kind fee = fee_kind::unknown;
     std::uint8_t reserved = 0;
+    /// Index in snapshot::details, or no_detail for a session with no capacity.
+    std::uint32_t detail = no_detail;
+    static constexpr std::uint32_t no_detail = UINT32_MAX;
+
+    bool has_capacity() const { return cap.total > 0 || cap.dose1 > 0 || cap.dose2 > 0; }
 
     /// Same session, same attributes (everything but the capacities).
     bool same_attributes(const session_state& o) const {
@@ -38,6 +43,8 @@ struct snapshot {
     /// In response order: consecutive polls usually list sessions in the same order, which the differ
     /// exploits.
     std::vector<session_state> sessions;
+    /// Details of the sessions with capacity.
+    std::vector<session_detail> details;
 };
 
 /// 64-bit XXH3 of the raw response bytes.

@@ -126,6 +126,13 @@ TEST(differ, parsed_response_diffs_against_its_edit) {
     EXPECT_EQ(out[0].what, transition::kind::changed);
     EXPECT_EQ(s2.sessions[out[0].after].cap.total, 4);
     EXPECT_EQ(out[1].what, transition::kind::disappeared);
+    // Open sessions keep what an alert needs, after the parser has moved on.
+    ASSERT_EQ(s1.details.size(), 1u);
+    EXPECT_EQ(s1.details[s1.sessions[1].detail].session_id, "b");
+    EXPECT_EQ(s1.sessions[0].detail, session_state::no_detail);
+    ASSERT_EQ(s2.details.size(), 1u);
+    EXPECT_EQ(s2.details[s2.sessions[0].detail].cap.total, 4);
+    EXPECT_EQ(to_iso(s2.details[0].date), "2021-05-21");
 }
 
 TEST(fingerprint, is_xxh3_whichever_kernel_computes_it) {

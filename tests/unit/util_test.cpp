@@ -55,3 +55,31 @@ TEST(validators, pincode_e164_url) {
 
 }  // namespace
 }  // namespace cowin
+
+#include "util/json_writer.hpp"
+
+namespace cowin {
+namespace {
+
+TEST(json_writer, writes_nested_values_with_escapes) {
+    util::json_writer w;
+    w.begin_object()
+        .key("a")
+        .value("x\"y\\z\n\x01")
+        .key("n")
+        .value(std::int64_t{-5})
+        .key("list")
+        .begin_array()
+        .value(true)
+        .null()
+        .begin_object()
+        .end_object()
+        .end_array()
+        .key("d")
+        .value(1.5)
+        .end_object();
+    EXPECT_EQ(w.str(), R"({"a":"x\"y\\z\n\u0001","n":-5,"list":[true,null,{}],"d":1.5})");
+}
+
+}  // namespace
+}  // namespace cowin
