@@ -26,7 +26,7 @@ session_state make(std::uint64_t key, capacities cap, std::int64_t center = 1) {
 }
 
 std::vector<transition> run(const std::vector<session_state>& a, const std::vector<session_state>& b) {
-    snapshot before{1, a}, after{2, b};
+    snapshot before{1, a, {}}, after{2, b, {}};
     std::vector<transition> out;
     diff_scratch scratch;
     diff(before, after, out, scratch);
