@@ -1,0 +1,90 @@
+#include "support/background.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace cowin::test {
+
+background_process::background_process(std::vector<std::string> argv, std::string ready_marker) {
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[1]);
+    out_fd_ = fds[0];
+    if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+
+    std::string buffer;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+        pollfd p{out_fd_, POLLIN, 0};
+        if (::poll(&p, 1, 100) <= 0) continue;
+        char chunk[512];
+        ssize_t n = ::read(out_fd_, chunk, sizeof chunk);
+        if (n <= 0) break;
+        buffer.append(chunk, static_cast<std::size_t>(n));
+        for (std::size_t nl; (nl = buffer.find('\n')) != std::string::npos; buffer.erase(0, nl + 1)) {
+            std::string line = buffer.substr(0, nl);
+            if (line.find(ready_marker) != std::string::npos) {
+                ready_line_ = line;
+                return;
+            }
+        }
+    }
+    stop();
+    throw std::runtime_error(argv[0] + " did not get ready");
+}
+
+background_process::~background_process() {
+    stop();
+    if (out_fd_ >= 0) ::close(out_fd_);
+}
+
+std::uint16_t background_process::port() const {
+    auto colon = ready_line_.rfind(':');
+    return static_cast<std::uint16_t>(std::stoi(ready_line_.substr(colon + 1)));
+}
+
+int background_process::stop() {
+    if (stopped_ || pid_ <= 0) return exit_code_;
+    stopped_ = true;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 100; ++i) {
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            return exit_code_;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+    exit_code_ = 128 + SIGKILL;
+    return exit_code_;
+}
+
+std::vector<std::string> sandbox_command(std::vector<std::string> extra) {
+    std::vector<std::string> argv{COWIN_SANDBOX_BIN, "--listen", "127.0.0.1:0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+}
+
+}  // namespace cowin::test

@@ -1,0 +1,38 @@
+#pragma once
+// A server process for the length of a test: started with its stdout on a pipe, ready once it prints
+// its "listening on" line, stopped with SIGTERM (then SIGKILL) when the object goes.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cowin::test {
+
+class background_process {
+public:
+    /// Starts `argv` and waits up to 20 s for a stdout line containing `ready_marker`.
+    background_process(std::vector<std::string> argv, std::string ready_marker);
+    ~background_process();
+    background_process(const background_process&) = delete;
+    background_process& operator=(const background_process&) = delete;
+
+    /// The line that said it was ready.
+    const std::string& ready_line() const { return ready_line_; }
+    /// The port at the end of the ready line ("... http://127.0.0.1:PORT").
+    std::uint16_t port() const;
+    /// Sends SIGTERM and waits; returns the exit code (128+signal when killed).
+    int stop();
+
+private:
+    pid_t pid_ = -1;
+    int out_fd_ = -1;
+    std::string ready_line_;
+    bool stopped_ = false;
+    int exit_code_ = -1;
+};
+
+/// The built cowin-sandbox with `extra` flags on a free port.
+std::vector<std::string> sandbox_command(std::vector<std::string> extra = {});
+
+}  // namespace cowin::test
