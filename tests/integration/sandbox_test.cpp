@@ -5,6 +5,9 @@
 #include <simdjson.h>
 
 #include <ctime>
+#include <filesystem>
+#include <thread>
+#include <unistd.h>
 #include <fstream>
 #include <sstream>
 
@@ -367,6 +370,77 @@ TEST(sandbox_process, help_documents_every_flag_and_sigterm_stops_it) {
     EXPECT_EQ(bad.exit_code, 2);
     background_process proc(sandbox_command(), "listening on");
     EXPECT_EQ(proc.stop(), 0);
+}
+
+}  // namespace
+}  // namespace cowin
+
+namespace cowin {
+namespace {
+
+TEST(sandbox_dynamic, churn_opens_sessions_on_its_own) {
+    test::background_process proc(test::sandbox_command({"--districts", "363", "--centres-per-district", "10",
+                                                         "--churn", "600"}),
+                                  "listening on");
+    test::http_client client("127.0.0.1", proc.port());
+    api::response_parser parser;
+    const std::string target = calendar_target("calendarByDistrict", "district_id=363");
+    ASSERT_FALSE(parser.parse(api::endpoint::calendar, client.get(target, ua).body));
+    const std::size_t before = parser.view().sessions.size();
+    // 10 openings per second: poll until some have happened (bounded, so a broken churn fails).
+    std::size_t after = before;
+    for (int i = 0; i < 100 && after == before; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        ASSERT_FALSE(parser.parse(api::endpoint::calendar, client.get(target, ua).body));
+        after = parser.view().sessions.size();
+    }
+    EXPECT_GT(after, before);
+}
+
+TEST(sandbox_concurrency, many_keep_alive_connections_at_once) {
+    test::background_process proc(test::sandbox_command({"--centres-per-district", "2", "--rate-limit", "1000/5m"}), "listening on");
+    std::vector<std::unique_ptr<test::http_client>> clients;
+    for (int i = 0; i < 200; ++i) {
+        clients.push_back(std::make_unique<test::http_client>("127.0.0.1", proc.port()));
+        ASSERT_EQ(clients.back()->get("/sandbox/v1/stats").status, 200) << i;
+    }
+    // Every connection is still open and served.
+    for (auto& c : clients) ASSERT_EQ(c->get("/api/v2/admin/location/states", ua).status, 200);
+}
+
+class tls_files {
+public:
+    tls_files() : dir_(std::filesystem::temp_directory_path() / ("cowin-tls-" + std::to_string(::getpid()))) {
+        std::filesystem::create_directories(dir_);
+        const std::string d = dir_.string();
+        // A test CA and a certificate for 127.0.0.1 signed by it.
+        run("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=cowin-test-ca -keyout " + d + "/ca.key -out " + d + "/ca.pem");
+        run("openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout " + d + "/server.key -out " + d + "/server.csr");
+        std::ofstream(dir_ / "ext.cnf") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
+        run("openssl x509 -req -in " + d + "/server.csr -CA " + d + "/ca.pem -CAkey " + d + "/ca.key -CAcreateserial -days 2 -extfile " +
+            d + "/ext.cnf -out " + d + "/server.pem");
+    }
+    ~tls_files() { std::filesystem::remove_all(dir_); }
+    std::string path(const char* name) const { return (dir_ / name).string(); }
+
+private:
+    static void run(const std::string& cmd) {
+        ASSERT_EQ(std::system((cmd + " >/dev/null 2>&1").c_str()), 0) << cmd;
+    }
+    std::filesystem::path dir_;
+};
+
+TEST(sandbox_tls, serves_https_with_the_given_certificate) {
+    tls_files tls;
+    test::background_process proc(test::sandbox_command({"--tls-cert", tls.path("server.pem"), "--tls-key",
+                                                         tls.path("server.key")}),
+                                  "listening on https://");
+    const std::string url = "https://127.0.0.1:" + std::to_string(proc.port()) + "/api/v2/admin/location/states";
+    auto trusted = test::run_process({"/usr/bin/curl", "-sS", "--cacert", tls.path("ca.pem"), "-A", browser, url});
+    EXPECT_EQ(trusted.exit_code, 0) << trusted.err;
+    EXPECT_NE(trusted.out.find("\"states\""), std::string::npos);
+    auto untrusted = test::run_process({"/usr/bin/curl", "-sS", "-A", browser, url});
+    EXPECT_NE(untrusted.exit_code, 0);
 }
 
 }  // namespace
