@@ -362,7 +362,7 @@ TEST(sandbox_process, help_documents_every_flag_and_sigterm_stops_it) {
     auto help = test::run_process({COWIN_SANDBOX_BIN, "--help"});
     EXPECT_EQ(help.exit_code, 0);
     for (const char* flag : {"--listen", "--seed", "--districts", "--centres-per-district", "--rate-limit",
-                             "--blocked-status", "--require-user-agent", "--cache-ttl", "--data", "--tls-cert",
+                             "--blocked-status", "--require-user-agent", "--cache-ttl", "--data", "--data-dir", "--tls-cert",
                              "--tls-key", "--churn"}) {
         EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
     }
@@ -441,6 +441,27 @@ TEST(sandbox_tls, serves_https_with_the_given_certificate) {
     EXPECT_NE(trusted.out.find("\"states\""), std::string::npos);
     auto untrusted = test::run_process({"/usr/bin/curl", "-sS", "-A", browser, url});
     EXPECT_NE(untrusted.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace cowin
+
+namespace cowin {
+namespace {
+
+TEST(sandbox_data, serves_a_recorded_calendar_as_it_is) {
+    const std::string raigad = std::string(COWIN_FIXTURES_DIR) + "/cowin/calendarByDistrict_raigad-393_2021-05-21.json";
+    test::background_process proc(test::sandbox_command({"--data", raigad}), "listening on");
+    test::http_client client("127.0.0.1", proc.port());
+    api::response_parser parser;
+    auto cal = client.get("/api/v2/appointment/sessions/public/calendarByDistrict?district_id=393&date=21-05-2021", ua);
+    ASSERT_FALSE(parser.parse(api::endpoint::calendar, cal.body));
+    // 21-05 to 27-05 holds every session of the recording (it covers 21 to 24 May).
+    EXPECT_EQ(parser.view().sessions.size(), 666u);
+    EXPECT_EQ(parser.view().centers.size(), 200u);
+    auto bad = test::run_process({COWIN_SANDBOX_BIN, "--data", std::string(COWIN_FIXTURES_DIR) + "/cowin/error_403_cloudfront_blocked.html"});
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("not a calendar response"), std::string::npos) << bad.err;
 }
 
 }  // namespace

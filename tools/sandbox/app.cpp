@@ -7,6 +7,7 @@
 #include <charconv>
 #include <ctime>
 
+#include "cowin/parser.hpp"
 #include "util/json_writer.hpp"
 
 namespace cowin::sandbox {
@@ -234,6 +235,12 @@ response app::cowin_answer(const request& r, const std::string& endpoint) {
         return json_response(200, *body);
     }
     return json_response(404, R"({"message":"Not Found"})");
+}
+
+std::string app::load_calendar(const std::string& json) {
+    api::response_parser parser;
+    if (auto e = parser.parse(api::endpoint::calendar, json)) return "not a calendar response: " + e->str();
+    return world_.load_calendar(parser.view());
 }
 
 bool app::prepare(std::int64_t district_id) {

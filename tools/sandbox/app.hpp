@@ -38,6 +38,8 @@ public:
     app(app_settings s, world w);
 
     response handle(const request& r, clock::time_point now);
+    /// Serves a recorded calendar response's centres and sessions; "" or an error.
+    std::string load_calendar(const std::string& json);
     /// Generates a district now rather than on its first request; false if there is no such district.
     bool prepare(std::int64_t district_id);
     /// Advances the dynamic mode: openings per district per minute.

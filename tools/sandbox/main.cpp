@@ -35,6 +35,19 @@ int main(int argc, char** argv) try {
     cowin::sandbox::app_settings s{o.rate_calls, o.rate_period, o.blocked_status, o.require_user_agent, o.cache_ttl,
                                    std::move(data.blocked_page)};
     cowin::sandbox::app a(std::move(s), std::move(w));
+    for (const auto& file : o.data_files) {
+        std::ifstream in(file, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        if (!in) {
+            std::fprintf(stderr, "cowin-sandbox: --data: cannot read %s\n", file.c_str());
+            return 2;
+        }
+        if (auto e = a.load_calendar(text.str()); !e.empty()) {
+            std::fprintf(stderr, "cowin-sandbox: --data %s: %s\n", file.c_str(), e.c_str());
+            return 2;
+        }
+    }
     for (auto d : o.districts) {
         if (!a.prepare(d)) {
             std::fprintf(stderr, "cowin-sandbox: --districts: no district %lld\n", static_cast<long long>(d));

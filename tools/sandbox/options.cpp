@@ -30,8 +30,11 @@ usage: cowin-sandbox [options]
   --blocked-status 403|429  how the limit answers: CloudFront's 403 page (default) or 429 + Retry-After
   --require-user-agent      answer 403 to requests without a browser User-Agent, as CoWIN's CDN did
   --cache-ttl DURATION      serve identical bytes (with an Age header) for this long (default 0s)
-  --data DIR                folder with the district list, states and the 403 page (default: the
-                            copy installed beside this program, or tools/sandbox/data)
+  --data FILE               serve the centres and sessions of a recorded calendar response (a
+                            {"centers":[...]} file) in the districts they name, instead of generated
+                            ones; may be given more than once
+  --data-dir DIR            folder with the district list, states and the 403 page (default:
+                            tools/sandbox/data of the source tree, or /usr/share/cowin-notifier/sandbox)
   --tls-cert FILE --tls-key FILE   serve HTTPS instead of HTTP
   --churn RATE              dynamic mode: RATE session openings per district per minute, drained by
                             simulated bookings within seconds to minutes
@@ -103,6 +106,8 @@ parse_result parse_options(int argc, char** argv) {
             if (!d) return fail("--cache-ttl takes a duration such as 5m");
             o.cache_ttl = *d;
         } else if (a == "--data") {
+            o.data_files.emplace_back(*v);
+        } else if (a == "--data-dir") {
             o.data_dir = *v;
         } else if (a == "--tls-cert") {
             o.tls_cert = *v;

@@ -19,6 +19,7 @@ struct options {
     bool require_user_agent = false;
     std::chrono::milliseconds cache_ttl{0};
     std::string data_dir;  ///< folder with districts_all_india_*.json, states_*.json, the 403 page
+    std::vector<std::string> data_files;  ///< recorded calendar responses to serve as they are
     std::string tls_cert, tls_key;
     double churn = 0;  ///< session openings per district per minute; 0: static
 };

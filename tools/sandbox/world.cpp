@@ -347,6 +347,57 @@ void world::churn(double openings, civil_date today, std::mt19937& rng) {
     }
 }
 
+std::string world::load_calendar(const api::response_view& v) {
+    auto lower = [](std::string_view in) {
+        std::string out;
+        for (char c : in) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        while (!out.empty() && out.back() == ' ') out.pop_back();
+        return out;
+    };
+    for (std::uint32_t i = 0; i < v.sessions.size(); ++i) {
+        const api::session_detail d = api::materialize(v, i);
+        const api::center_view& cv = v.centers[v.sessions[i].center];
+        std::int64_t district_id = 0;
+        for (const auto& di : districts_) {
+            if (lower(di.district_name) == lower(cv.district_name) && lower(di.state_name) == lower(cv.state_name)) {
+                district_id = di.district_id;
+            }
+        }
+        if (district_id == 0) return "no district named \"" + std::string(cv.district_name) + "\" in " + std::string(cv.state_name);
+        district_data& data = generated_[district_id];
+        auto [it, inserted] = centres_.try_emplace(d.center_id);
+        centre& c = it->second;
+        if (inserted) {
+            c.center_id = d.center_id;
+            c.name = std::string(cv.name);
+            c.address = std::string(cv.address);
+            c.block_name = std::string(cv.block_name);
+            c.district_id = district_id;
+            c.pincode = cv.pincode;
+            c.from = std::string(cv.from);
+            c.to = std::string(cv.to);
+            c.paid = cv.fee == api::fee_kind::paid;
+            c.fee = d.fee_amount.empty() ? "0" : d.fee_amount;
+            data.centres.push_back(c.center_id);
+        }
+        session s;
+        s.session_id = d.session_id.empty() ? new_session_id() : d.session_id;
+        s.center_id = d.center_id;
+        s.date = d.date;
+        s.min_age = d.min_age;
+        s.max_age = d.max_age;
+        s.allow_all_age = static_cast<int>(d.allow_all_age);
+        s.vaccine = d.vaccine;
+        s.dose1 = std::max(0, d.cap.dose1);
+        s.dose2 = std::max(0, d.cap.dose2);
+        s.extra = d.cap.total - s.dose1 - s.dose2;
+        c.sessions.push_back(sessions_.size());
+        session_index_[s.session_id] = sessions_.size();
+        sessions_.push_back(std::move(s));
+    }
+    return "";
+}
+
 void world::reset() {
     generated_.clear();
     centres_.clear();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cowin/civil_date.hpp"
+#include "cowin/model.hpp"
 #include "cowin/vaccine.hpp"
 
 namespace cowin::sandbox {
@@ -108,6 +109,9 @@ public:
     void churn(double openings, api::civil_date today, std::mt19937& rng);
 
     void prepare(std::int64_t district_id, api::civil_date today) { ensure(district_id, today); }
+    /// Takes the centres and sessions of a recorded calendar response (--data FILE) as they are, in
+    /// the districts their district_name names; those districts are then not generated. "" or an error.
+    std::string load_calendar(const api::response_view& v);
     void reset();
     std::size_t session_count() const { return sessions_.size(); }
 
