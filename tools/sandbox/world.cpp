@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <map>
 
 #include "util/json_writer.hpp"
 
@@ -23,9 +24,17 @@ constexpr const char* blocks[] = {"Haveli", "City", "Rural", "North", "South", "
 constexpr const char* places[] = {"PHC", "UPHC", "CHC", "District Hospital", "Municipal School", "Civil Hospital"};
 constexpr const char* slot_times[] = {"09:00AM-11:00AM", "11:00AM-01:00PM", "01:00PM-03:00PM", "03:00PM-05:00PM"};
 
-// Each district draws its centres' pincodes from one block of 1000; districts may share a block, so a
-// pincode can span districts, as 110085 does in real data.
-int pincode_base(std::int64_t district_id) { return 110000 + static_cast<int>((district_id * 7919) % 880) * 1000; }
+// The first two digits of a state's pincodes (India Post's postal circles), so generated pincodes look
+// like real ones: Pune's centres get 41xxxx.
+int state_pin_prefix(std::int64_t state_id) {
+    static const std::map<std::int64_t, int> prefixes{
+        {1, 74},  {2, 52},  {3, 79},  {4, 78},  {5, 84},  {6, 16},  {7, 49},  {8, 39},  {9, 11},  {10, 40},
+        {11, 38}, {12, 12}, {13, 17}, {14, 18}, {15, 83}, {16, 56}, {17, 68}, {18, 19}, {19, 68}, {20, 46},
+        {21, 41}, {22, 79}, {23, 79}, {24, 79}, {25, 79}, {26, 75}, {27, 60}, {28, 14}, {29, 30}, {30, 73},
+        {31, 60}, {32, 50}, {33, 79}, {34, 22}, {35, 24}, {36, 70}, {37, 39}};
+    auto it = prefixes.find(state_id);
+    return it == prefixes.end() ? 99 : it->second;
+}
 
 civil_date add_days(civil_date d, int n) { return from_days_since_epoch(days_since_epoch(d) + n); }
 
@@ -34,6 +43,13 @@ civil_date add_days(civil_date d, int n) { return from_days_since_epoch(days_sin
 world::world(settings s, std::vector<district_info> districts, std::string states_json)
     : settings_(s), districts_(std::move(districts)), states_json_(std::move(states_json)), ids_(s.seed) {
     for (std::size_t i = 0; i < districts_.size(); ++i) district_index_[districts_[i].district_id] = i;
+}
+
+// Each district draws its centres' pincodes from one block of 100 in its state's range; districts of a
+// state may share a block, so a pincode can span districts, as 110085 does in real data.
+int world::pincode_base(std::int64_t district_id) const {
+    const district_info& d = districts_[district_index_.at(district_id)];
+    return state_pin_prefix(d.state_id) * 10000 + static_cast<int>((district_id * 37) % 100) * 100;
 }
 
 bool world::has_district(std::int64_t id) const { return district_index_.count(id) != 0; }
@@ -221,7 +237,7 @@ std::string world::calendar_by_district(std::int64_t district_id, civil_date fro
 std::vector<const centre*> world::centres_of_pin(int pincode, civil_date today) {
     std::vector<const centre*> cs;
     for (const auto& d : districts_) {
-        if (pincode_base(d.district_id) != pincode / 1000 * 1000) continue;
+        if (pincode_base(d.district_id) != pincode / 100 * 100) continue;
         for (auto id : ensure(d.district_id, today).centres) {
             const centre& c = centres_.at(id);
             if (c.pincode == pincode) cs.push_back(&c);

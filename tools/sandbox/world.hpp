@@ -126,6 +126,7 @@ private:
     std::string render_find(const std::vector<const centre*>& centres, api::civil_date date) const;
     std::vector<const centre*> centres_of_pin(int pincode, api::civil_date today);
     std::string new_session_id();
+    int pincode_base(std::int64_t district_id) const;
 
     settings settings_;
     std::vector<district_info> districts_;
