@@ -1,0 +1,56 @@
+#include "cowin/classify.hpp"
+
+#include <simdjson.h>
+
+#include <charconv>
+
+namespace cowin::api {
+
+namespace {
+std::optional<std::chrono::seconds> parse_retry_after(std::string_view h) {
+    while (!h.empty() && h.front() == ' ') h.remove_prefix(1);
+    std::int64_t s = 0;
+    auto [end, ec] = std::from_chars(h.data(), h.data() + h.size(), s);
+    if (ec != std::errc{} || end == h.data() || s < 0) return std::nullopt;
+    return std::chrono::seconds(std::min<std::int64_t>(s, 86400));
+}
+}  // namespace
+
+answer_class classify(int status, std::string_view body, std::string_view retry_after_header) {
+    answer_class c;
+    c.retry_after = parse_retry_after(retry_after_header);
+    if (status == 200) {
+        c.what = answer_class::kind::ok;
+        c.reason = "ok";
+        return c;
+    }
+    if (status == 403 || status == 429) {
+        c.what = answer_class::kind::blocked;
+        if (body.find("cloudfront") != std::string_view::npos || body.find("CloudFront") != std::string_view::npos) {
+            // CloudFront says nothing about why; these are the causes seen in 2021.
+            c.reason = "CloudFront 403: over the rate limit, a non-browser User-Agent, or an IP outside India";
+        } else if (status == 429) {
+            c.reason = "429 Too Many Requests: over the rate limit";
+        } else {
+            c.reason = "403 Forbidden";
+        }
+        return c;
+    }
+    if (status == 400) {
+        simdjson::dom::parser parser;
+        simdjson::dom::object obj;
+        std::string_view code, error;
+        if (parser.parse(body.data(), body.size()).get_object().get(obj) == simdjson::SUCCESS &&
+            obj["errorCode"].get_string().get(code) == simdjson::SUCCESS &&
+            obj["error"].get_string().get(error) == simdjson::SUCCESS) {
+            c.what = answer_class::kind::misconfigured;
+            c.reason = std::string(code) + " " + std::string(error);
+            return c;
+        }
+    }
+    c.what = answer_class::kind::transient;
+    c.reason = status == 401 ? "http 401 Unauthenticated access" : "http " + std::to_string(status);
+    return c;
+}
+
+}  // namespace cowin::api

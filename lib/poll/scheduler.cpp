@@ -1,0 +1,116 @@
+#include "poll/scheduler.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace cowin::poll {
+
+std::string target_key::str() const {
+    std::string s = (type == kind::district ? "district " : "pincode ") + std::to_string(id);
+    if (week > 0) s += " week " + std::to_string(week + 1);
+    return s;
+}
+
+void scheduler::reconfigure(scheduler_settings s) {
+    const bool weeks_changed = s.weeks_ahead != settings_.weeks_ahead;
+    settings_ = s;
+    if (!weeks_changed) return;
+    std::vector<std::pair<target_key, int>> base;
+    for (const auto& [k, t] : targets_) {
+        if (k.week == 0) base.emplace_back(k, t.subscribers);
+    }
+    set_targets(base);
+}
+
+void scheduler::set_targets(const std::vector<std::pair<target_key, int>>& wanted) {
+    std::map<target_key, target_state> next;
+    for (const auto& [base, subscribers] : wanted) {
+        for (int week = 0; week < settings_.weeks_ahead; ++week) {
+            target_key k = base;
+            k.week = week;
+            auto it = targets_.find(k);
+            target_state t = it != targets_.end() ? it->second : target_state{};
+            t.key = k;
+            t.subscribers = subscribers;
+            next[k] = t;
+        }
+    }
+    targets_ = std::move(next);
+}
+
+bool scheduler::eligible(const target_state& t, clock::time_point now) const {
+    return !t.parked && now >= t.retry_at &&
+           (t.last_attempt == clock::time_point{} || now - t.last_attempt >= settings_.min_interval);
+}
+
+std::optional<target_key> scheduler::next(clock::time_point now) const {
+    const target_state* best = nullptr;
+    double best_score = -1;
+    for (const auto& [k, t] : targets_) {
+        if (!eligible(t, now)) continue;
+        // Never polled: as stale as can be. Ties go to the lower key, so the order is deterministic.
+        const double staleness = t.last_success == clock::time_point{}
+                                     ? 1e18
+                                     : std::chrono::duration<double>(now - t.last_success).count();
+        const double weight = settings_.weight_by_subscribers ? std::max(1, t.subscribers) : 1;
+        const double score = staleness * weight;
+        if (score > best_score) {
+            best_score = score;
+            best = &t;
+        }
+    }
+    if (best == nullptr) return std::nullopt;
+    return best->key;
+}
+
+clock::time_point scheduler::next_due(clock::time_point now) const {
+    clock::time_point due = clock::time_point::max();
+    for (const auto& [k, t] : targets_) {
+        if (t.parked) continue;
+        clock::time_point at = t.retry_at;
+        if (t.last_attempt != clock::time_point{}) at = std::max(at, t.last_attempt + settings_.min_interval);
+        due = std::min(due, std::max(at, now));
+    }
+    return due;
+}
+
+void scheduler::attempted(const target_key& k, clock::time_point now) {
+    if (auto it = targets_.find(k); it != targets_.end()) it->second.last_attempt = now;
+}
+
+void scheduler::succeeded(const target_key& k, clock::time_point now) {
+    auto it = targets_.find(k);
+    if (it == targets_.end()) return;
+    it->second.last_success = now;
+    it->second.failures = 0;
+    it->second.retry_at = {};
+    it->second.last_result = "ok";
+}
+
+void scheduler::failed(const target_key& k, clock::time_point now, std::chrono::milliseconds backoff, std::string why) {
+    auto it = targets_.find(k);
+    if (it == targets_.end()) return;
+    ++it->second.failures;
+    it->second.retry_at = now + backoff;
+    it->second.last_result = std::move(why);
+}
+
+void scheduler::park(const target_key& k, std::string why) {
+    auto it = targets_.find(k);
+    if (it == targets_.end()) return;
+    it->second.parked = true;
+    it->second.last_result = std::move(why);
+}
+
+const target_state* scheduler::find(const target_key& k) const {
+    auto it = targets_.find(k);
+    return it == targets_.end() ? nullptr : &it->second;
+}
+
+std::chrono::milliseconds failure_backoff(int failures, double unit_random) {
+    const double base = 5000.0 * std::pow(2.0, std::clamp(failures - 1, 0, 16));
+    const double capped = std::min(base, 300000.0);
+    return std::chrono::milliseconds(static_cast<std::int64_t>(capped * (0.75 + 0.5 * unit_random)));
+}
+
+}  // namespace cowin::poll
