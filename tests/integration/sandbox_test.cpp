@@ -13,7 +13,9 @@
 
 #include "cowin/parser.hpp"
 #include "support/background.hpp"
+#include "support/dates.hpp"
 #include "support/process.hpp"
+#include "support/tls_files.hpp"
 #include "support/http_client.hpp"
 #include "util/base64.hpp"
 #include "webhook/signature.hpp"
@@ -25,14 +27,7 @@ using test::background_process;
 using test::http_client;
 using test::sandbox_command;
 
-std::string today() {
-    const std::time_t now = std::time(nullptr) + 5 * 3600 + 30 * 60;  // IST
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%d-%m-%Y", &tm);
-    return buf;
-}
+std::string today() { return test::india_today(); }
 
 const std::string browser = "Mozilla/5.0 (X11; Linux x86_64) cowin-notifier-test";
 const std::map<std::string, std::string> ua{{"user-agent", browser}};
@@ -408,30 +403,8 @@ TEST(sandbox_concurrency, many_keep_alive_connections_at_once) {
     for (auto& c : clients) ASSERT_EQ(c->get("/api/v2/admin/location/states", ua).status, 200);
 }
 
-class tls_files {
-public:
-    tls_files() : dir_(std::filesystem::temp_directory_path() / ("cowin-tls-" + std::to_string(::getpid()))) {
-        std::filesystem::create_directories(dir_);
-        const std::string d = dir_.string();
-        // A test CA and a certificate for 127.0.0.1 signed by it.
-        run("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=cowin-test-ca -keyout " + d + "/ca.key -out " + d + "/ca.pem");
-        run("openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout " + d + "/server.key -out " + d + "/server.csr");
-        std::ofstream(dir_ / "ext.cnf") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
-        run("openssl x509 -req -in " + d + "/server.csr -CA " + d + "/ca.pem -CAkey " + d + "/ca.key -CAcreateserial -days 2 -extfile " +
-            d + "/ext.cnf -out " + d + "/server.pem");
-    }
-    ~tls_files() { std::filesystem::remove_all(dir_); }
-    std::string path(const char* name) const { return (dir_ / name).string(); }
-
-private:
-    static void run(const std::string& cmd) {
-        ASSERT_EQ(std::system((cmd + " >/dev/null 2>&1").c_str()), 0) << cmd;
-    }
-    std::filesystem::path dir_;
-};
-
 TEST(sandbox_tls, serves_https_with_the_given_certificate) {
-    tls_files tls;
+    test::tls_files tls;
     test::background_process proc(test::sandbox_command({"--tls-cert", tls.path("server.pem"), "--tls-key",
                                                          tls.path("server.key")}),
                                   "listening on https://");

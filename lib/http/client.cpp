@@ -1,0 +1,239 @@
+#include "http/client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/url/parse.hpp>
+#include <openssl/ssl.h>
+#include <zlib.h>
+
+#include <deque>
+#include <variant>
+
+namespace cowin::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = net::ip::tcp;
+
+std::string_view to_string(response::failure f) {
+    switch (f) {
+        case response::failure::none: return "none";
+        case response::failure::bad_url: return "bad URL";
+        case response::failure::resolve: return "name resolution failed";
+        case response::failure::connect: return "connection failed";
+        case response::failure::tls: return "TLS handshake failed";
+        case response::failure::timeout: return "timed out";
+        case response::failure::reset: return "connection reset";
+        case response::failure::too_large: return "response too large";
+        case response::failure::protocol: return "bad HTTP response";
+    }
+    return "?";
+}
+
+namespace {
+
+constexpr auto use = net::as_tuple(net::use_awaitable);
+constexpr std::size_t padding = 64;  // simdjson::SIMDJSON_PADDING
+
+using plain_stream = beast::tcp_stream;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
+struct connection {
+    std::string key;  ///< scheme://host:port
+    std::variant<std::unique_ptr<plain_stream>, std::unique_ptr<tls_stream>> stream;
+    beast::flat_buffer buffer;
+};
+
+bool gunzip(const std::string& in, std::string& out, std::size_t limit) {
+    z_stream z{};
+    if (inflateInit2(&z, 15 + 32) != Z_OK) return false;  // gzip or zlib, auto-detected
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z.avail_in = static_cast<uInt>(in.size());
+    out.clear();
+    char chunk[65536];
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        z.next_out = reinterpret_cast<Bytef*>(chunk);
+        z.avail_out = sizeof chunk;
+        rc = inflate(&z, Z_NO_FLUSH);
+        out.append(chunk, sizeof chunk - z.avail_out);
+        if (out.size() > limit) rc = Z_MEM_ERROR;
+        if (rc == Z_BUF_ERROR && z.avail_in == 0) break;
+    }
+    inflateEnd(&z);
+    return rc == Z_STREAM_END;
+}
+
+response fail(response::failure f, std::string text) {
+    response r;
+    r.error = f;
+    r.error_text = std::move(text);
+    return r;
+}
+
+}  // namespace
+
+struct client::impl {
+    net::any_io_executor ex;
+    client_settings settings;
+    net::ssl::context tls{net::ssl::context::tls_client};
+    std::deque<std::unique_ptr<connection>> idle;
+    std::size_t opened = 0;
+    std::string tls_setup_error;
+
+    std::unique_ptr<connection> take_idle(const std::string& key) {
+        for (auto it = idle.begin(); it != idle.end(); ++it) {
+            if ((*it)->key == key) {
+                auto c = std::move(*it);
+                idle.erase(it);
+                return c;
+            }
+        }
+        return nullptr;
+    }
+};
+
+client::client(net::any_io_executor ex, client_settings s) : impl_(std::make_unique<impl>()) {
+    impl_->ex = std::move(ex);
+    impl_->settings = std::move(s);
+    impl_->tls.set_verify_mode(net::ssl::verify_peer);
+    boost::system::error_code ec;
+    impl_->tls.set_default_verify_paths(ec);
+    if (!impl_->settings.ca_file.empty()) {
+        impl_->tls.load_verify_file(impl_->settings.ca_file, ec);
+        if (ec) impl_->tls_setup_error = "cannot load CA file " + impl_->settings.ca_file + ": " + ec.message();
+    }
+}
+
+client::~client() = default;
+
+std::size_t client::connections_opened() const { return impl_->opened; }
+
+namespace {
+
+template <class Stream>
+net::awaitable<response> exchange(Stream& stream, beast::flat_buffer& buffer, bhttp::request<bhttp::string_body>& req,
+                                  const client_settings& s, bool& reusable) {
+    reusable = false;
+    beast::get_lowest_layer(stream).expires_after(s.timeout);
+    auto [wec, wn] = co_await bhttp::async_write(stream, req, use);
+    if (wec) co_return fail(wec == beast::error::timeout ? response::failure::timeout : response::failure::reset, wec.message());
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(s.body_limit);
+    beast::get_lowest_layer(stream).expires_after(s.timeout);
+    auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, use);
+    if (rec == bhttp::error::body_limit) co_return fail(response::failure::too_large, "body over " + std::to_string(s.body_limit) + " bytes");
+    if (rec == beast::error::timeout) co_return fail(response::failure::timeout, rec.message());
+    if (rec == bhttp::error::end_of_stream || rec == net::error::connection_reset || rec == net::error::eof ||
+        rec == net::ssl::error::stream_truncated) {
+        co_return fail(response::failure::reset, rec.message());
+    }
+    if (rec) co_return fail(response::failure::protocol, rec.message());
+    auto& res = parser.get();
+    response out;
+    out.status = static_cast<int>(res.result_int());
+    for (const auto& f : res) {
+        std::string name(f.name_string());
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        out.headers[name] = std::string(f.value());
+    }
+    out.wire_bytes = res.body().size();
+    const std::string encoding = out.header("content-encoding");
+    if (encoding == "gzip" || encoding == "deflate") {
+        std::string decoded;
+        if (!gunzip(res.body(), decoded, s.body_limit)) {
+            co_return fail(decoded.size() > s.body_limit ? response::failure::too_large : response::failure::protocol,
+                           "body does not gunzip");
+        }
+        out.body = std::move(decoded);
+    } else {
+        out.body = std::move(res.body());
+    }
+    out.body.reserve(out.body.size() + padding);
+    reusable = res.keep_alive();
+    co_return out;
+}
+
+}  // namespace
+
+net::awaitable<response> client::request(std::string method, std::string url,
+                                         std::vector<std::pair<std::string, std::string>> headers, std::string body) {
+    impl& m = *impl_;
+    auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->host().empty()) {
+        co_return fail(response::failure::bad_url, "not an http(s) URL: " + url);
+    }
+    const bool secure = parsed->scheme() == "https";
+    const std::string host = std::string(parsed->host());
+    const std::string port = parsed->has_port() ? std::string(parsed->port()) : (secure ? "443" : "80");
+    std::string target = std::string(parsed->encoded_path());
+    if (target.empty()) target = "/";
+    if (parsed->has_query()) target += "?" + std::string(parsed->encoded_query());
+    const std::string key = std::string(parsed->scheme()) + "://" + host + ":" + port;
+    if (secure && !m.tls_setup_error.empty()) co_return fail(response::failure::tls, m.tls_setup_error);
+
+    bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
+    req.set(bhttp::field::host, host);
+    bool has_encoding = false;
+    for (const auto& [k, v] : headers) {
+        req.set(k, v);
+        has_encoding = has_encoding || beast::iequals(k, "accept-encoding");
+    }
+    if (!has_encoding) req.set(bhttp::field::accept_encoding, "gzip");
+    req.keep_alive(true);
+    req.body() = std::move(body);
+    req.prepare_payload();
+
+    // A kept-alive connection may have been closed by the server meanwhile: then one fresh try.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        std::unique_ptr<connection> conn = m.take_idle(key);
+        const bool reused = conn != nullptr;
+        if (!conn) {
+            conn = std::make_unique<connection>();
+            conn->key = key;
+            tcp::resolver resolver(m.ex);
+            auto [rec, results] = co_await resolver.async_resolve(host, port, use);
+            if (rec) co_return fail(response::failure::resolve, host + ": " + rec.message());
+            auto tcp_stream = std::make_unique<plain_stream>(m.ex);
+            tcp_stream->expires_after(m.settings.timeout);
+            auto [cec, ep] = co_await tcp_stream->async_connect(results, use);
+            if (cec) {
+                co_return fail(cec == beast::error::timeout ? response::failure::timeout : response::failure::connect,
+                               host + ":" + port + ": " + cec.message());
+            }
+            ++m.opened;
+            if (secure) {
+                auto s = std::make_unique<tls_stream>(std::move(*tcp_stream), m.tls);
+                // SNI, and the certificate must name this host.
+                if (!SSL_set_tlsext_host_name(s->native_handle(), host.c_str())) {
+                    co_return fail(response::failure::tls, "cannot set SNI for " + host);
+                }
+                s->set_verify_callback(net::ssl::host_name_verification(host));
+                beast::get_lowest_layer(*s).expires_after(m.settings.timeout);
+                auto [hec] = co_await s->async_handshake(net::ssl::stream_base::client, use);
+                if (hec) {
+                    co_return fail(hec == beast::error::timeout ? response::failure::timeout : response::failure::tls,
+                                   host + ": " + hec.message());
+                }
+                conn->stream = std::move(s);
+            } else {
+                conn->stream = std::move(tcp_stream);
+            }
+        }
+        bool reusable = false;
+        response out = co_await std::visit(
+            [&](auto& s) { return exchange(*s, conn->buffer, req, m.settings, reusable); }, conn->stream);
+        if (out.error == response::failure::reset && reused) continue;
+        if (out.ok() && reusable) m.idle.push_back(std::move(conn));
+        co_return out;
+    }
+    co_return fail(response::failure::reset, "connection closed twice");
+}
+
+}  // namespace cowin::http
