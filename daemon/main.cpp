@@ -4,13 +4,24 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
 #include "cli/options.hpp"
+#include "config/duration.hpp"
+#include "http/client.hpp"
+#include "poll/poller.hpp"
+#include "state/store.hpp"
 #include "config/load.hpp"
 #include "config/plan.hpp"
 #include "log/log.hpp"
 #include "version.hpp"
 
 namespace {
+
+namespace net = boost::asio;
 
 constexpr int exit_ok = 0;
 constexpr int exit_failure = 1;
@@ -38,10 +49,50 @@ int run(const std::string& path) {
     auto loaded = cowin::config::load_file(path);
     print_diagnostics(loaded.diag);
     if (!loaded.cfg) return exit_bad_config;
-    cowin::log::logger log(cowin::log::default_sink(), loaded.cfg->log.level);
-    log.error("cowin-notifier ", cowin::version,
-              ": the poller is not part of this build yet; use --check-config to validate ", path);
-    return exit_failure;
+    const cowin::config::config& cfg = *loaded.cfg;
+    cowin::log::logger log(cowin::log::default_sink(), cfg.log.level);
+    if (cfg.state.backend == cowin::config::state_backend::redis) {
+        log.error("the redis state backend is not part of this build yet; set state.backend: memory in ", path);
+        return exit_failure;
+    }
+
+    net::io_context ioc(1);
+    cowin::http::client_settings hs;
+    hs.timeout = cfg.cowin.timeout;
+    hs.ca_file = cfg.cowin.ca_file;
+    cowin::http::client client(ioc.get_executor(), hs);
+    cowin::state::memory_store store;
+    cowin::poll::poller poller(cfg, client, store, log);
+    const auto plan = cowin::config::make_plan(cfg);
+    log.notice("cowin-notifier ", cowin::version, " starting: config ", path, ", state ", store.name(), ", ",
+               plan.targets.size(), " targets, budget ", cfg.cowin.rate_limit.calls, " calls per ",
+               cowin::config::format_duration(cfg.cowin.rate_limit.period), " at ", cfg.cowin.base_url);
+
+    net::signal_set signals(ioc, SIGTERM, SIGINT);
+    net::steady_timer grace(ioc);
+    signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        log.notice("received ", sig == SIGTERM ? "SIGTERM" : "SIGINT", "; stopping");
+        poller.stop();
+        // A poll in flight gets a few seconds to finish; then everything stops.
+        grace.expires_after(std::chrono::seconds(5));
+        grace.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
+    });
+    net::co_spawn(ioc, poller.run(), [&](std::exception_ptr e) {
+        if (e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                log.error("the poll loop failed: ", ex.what());
+            }
+        }
+        signals.cancel();
+        grace.cancel();
+        ioc.stop();
+    });
+    ioc.run();
+    log.notice("stopped after ", poller.polls(), " polls");
+    return exit_ok;
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ public:
     /// Calls in the window ending at `now`.
     int used(clock::time_point now) const;
     int calls() const { return calls_; }
+    /// The period with its safety margin (1%).
     std::chrono::milliseconds period() const { return period_; }
     std::chrono::milliseconds spacing() const { return spacing_; }
 

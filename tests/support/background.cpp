@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -51,6 +53,45 @@ background_process::background_process(std::vector<std::string> argv, std::strin
     }
     stop();
     throw std::runtime_error(argv[0] + " did not get ready");
+}
+
+background_process::background_process(std::vector<std::string> argv, std::string ready_marker, std::string log_path)
+    : log_path_(std::move(log_path)) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+    if (!wait_for_output(ready_marker, std::chrono::seconds(20))) {
+        stop();
+        throw std::runtime_error(argv[0] + " did not get ready: " + output());
+    }
+    auto out = output();
+    auto at = out.find(ready_marker);
+    auto start = out.rfind('\n', at);
+    ready_line_ = out.substr(start == std::string::npos ? 0 : start + 1, out.find('\n', at) - (start == std::string::npos ? 0 : start + 1));
+}
+
+std::string background_process::output() const {
+    std::ifstream in(log_path_);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+bool background_process::wait_for_output(const std::string& text, std::chrono::seconds limit) const {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (output().find(text) != std::string::npos) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
 }
 
 background_process::~background_process() {

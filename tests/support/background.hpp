@@ -3,6 +3,7 @@
 // its "listening on" line, stopped with SIGTERM (then SIGKILL) when the object goes.
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,6 +14,9 @@ class background_process {
 public:
     /// Starts `argv` and waits up to 20 s for a stdout line containing `ready_marker`.
     background_process(std::vector<std::string> argv, std::string ready_marker);
+    /// The same with stdout and stderr going to `log_path`, which is searched for the marker; read it
+    /// with output().
+    background_process(std::vector<std::string> argv, std::string ready_marker, std::string log_path);
     ~background_process();
     background_process(const background_process&) = delete;
     background_process& operator=(const background_process&) = delete;
@@ -23,9 +27,14 @@ public:
     std::uint16_t port() const;
     /// Sends SIGTERM and waits; returns the exit code (128+signal when killed).
     int stop();
+    /// Everything written to the log file so far.
+    std::string output() const;
+    /// Waits up to `limit` for `text` to appear in the log file.
+    bool wait_for_output(const std::string& text, std::chrono::seconds limit = std::chrono::seconds(30)) const;
 
 private:
     pid_t pid_ = -1;
+    std::string log_path_;
     int out_fd_ = -1;
     std::string ready_line_;
     bool stopped_ = false;

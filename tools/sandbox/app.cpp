@@ -130,6 +130,7 @@ response app::cowin(const request& r, clock::time_point now) {
         }
         return b;
     }
+    last_request_[endpoint] = {canonical_target(r), r.header("user-agent")};
     auto& window = calls_by_ip_[r.client];
     while (!window.empty() && now - window.front() >= settings_.rate_period) window.pop_front();
     if (static_cast<int>(window.size()) >= settings_.rate_calls) {

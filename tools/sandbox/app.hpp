@@ -72,6 +72,7 @@ private:
     std::map<std::string, std::map<int, std::int64_t>> calls_;
     std::map<std::string, std::int64_t> rejections_;
     std::map<std::int64_t, std::vector<double>> served_;
+    std::map<std::string, std::pair<std::string, std::string>> last_request_;  ///< endpoint -> (query, user agent)
 };
 
 }  // namespace cowin::sandbox

@@ -296,6 +296,10 @@ response app::control(const request& r) {
             for (double t : times) w.value(t);
             w.end_array();
         }
+        w.end_object().key("last_request").begin_object();
+        for (const auto& [endpoint, req] : last_request_) {
+            w.key(endpoint).begin_object().key("target").value(req.first).key("user_agent").value(req.second).end_object();
+        }
         w.end_object().end_object();
         return json_response(200, w.take());
     }
@@ -310,6 +314,7 @@ response app::control(const request& r) {
         calls_.clear();
         rejections_.clear();
         served_.clear();
+        last_request_.clear();
         return json_response(200, R"({"ok":true})");
     }
     return json_error(404, "no control resource " + m + " " + r.path);

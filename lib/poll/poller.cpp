@@ -1,0 +1,199 @@
+#include "poll/poller.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <map>
+
+#include "config/duration.hpp"
+#include "cowin/classify.hpp"
+#include "cowin/request.hpp"
+
+namespace cowin::poll {
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+
+std::vector<std::pair<target_key, int>> targets_of(const config::config& c) {
+    std::map<target_key, int> wanted;
+    for (auto d : c.poll.districts) wanted.try_emplace({target_key::kind::district, d, 0}, 0);
+    for (const auto& s : c.subscriptions) {
+        if (s.district_id) ++wanted[{target_key::kind::district, *s.district_id, 0}];
+        if (s.pincode) ++wanted[{target_key::kind::pincode, std::stoll(*s.pincode), 0}];
+    }
+    return {wanted.begin(), wanted.end()};
+}
+
+namespace {
+std::string store_key(const target_key& k) {
+    return (k.type == target_key::kind::district ? "district:" : "pincode:") + std::to_string(k.id) + ":" +
+           std::to_string(k.week);
+}
+api::endpoint endpoint_of(const target_key&) { return api::endpoint::calendar; }
+}  // namespace
+
+poller::poller(const config::config& c, http::client& client, state::store& store, const log::logger& log)
+    : cowin_(c.cowin),
+      client_(client),
+      store_(store),
+      log_(log),
+      scheduler_({c.poll.min_interval, c.poll.weighting == config::poll_weighting::subscribers, c.cowin.weeks_ahead}),
+      budget_(c.cowin.rate_limit.calls, c.cowin.rate_limit.period),
+      block_backoff_(c.cowin.block_backoff) {
+    scheduler_.set_targets(targets_of(c));
+}
+
+void poller::stop() {
+    stopping_ = true;
+    if (wake_) wake_->cancel();
+}
+
+// Duties, each iteration: wait for the budget and the stalest eligible target; spend one call on it;
+// classify the answer (blocked pauses every call, a bad request parks the target, anything transient
+// backs off only that target); parse, diff and store a good answer; log one line per poll.
+net::awaitable<void> poller::run() {
+    wake_ = std::make_unique<net::steady_timer>(co_await net::this_coro::executor);
+    while (!stopping_) {
+        const auto now = clock::now();
+        const auto due = std::max(budget_.next_allowed(), scheduler_.next_due(now));
+        if (due > now) {
+            // Capped so a target-set change or a clock jump is noticed within a second.
+            wake_->expires_after(std::min<std::chrono::steady_clock::duration>(due - now, 1s));
+            co_await wake_->async_wait(net::as_tuple(net::use_awaitable));
+            continue;
+        }
+        auto k = scheduler_.next(now);
+        if (!k) {
+            wake_->expires_after(1s);
+            co_await wake_->async_wait(net::as_tuple(net::use_awaitable));
+            continue;
+        }
+        budget_.spend(now);
+        scheduler_.attempted(*k, now);
+        poll_outcome out;
+        try {
+            out = co_await poll_once(*k);
+        } catch (const std::exception& e) {
+            out.target = *k;
+            out.result = std::string("internal error: ") + e.what();
+            scheduler_.failed(*k, clock::now(), failure_backoff(1, 0.5), out.result);
+        }
+        ++polls_;
+        log_.info("poll ", k->str(), ": ", out.result, ", http ", out.status, ", ", out.bytes, " bytes, ", out.sessions,
+                  " sessions, ", out.transitions, " transitions, ", out.took.count(), " ms; budget ",
+                  budget_.used(clock::now()), "/", budget_.calls());
+        if (on_poll) on_poll(out);
+    }
+}
+
+net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
+    const auto started = std::chrono::steady_clock::now();
+    poll_outcome out;
+    out.target = k;
+    const auto now = clock::now();
+    const std::string url = api::calendar_url(cowin_.base_url, k, api::india_date(now));
+    http::response r = co_await client_.get(url, api::request_headers(cowin_));
+    auto finish = [&] {
+        out.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        return out;
+    };
+    std::uniform_real_distribution<double> jitter(0.0, 1.0);
+    if (!r.ok()) {
+        out.result = std::string(http::to_string(r.error)) + ": " + r.error_text;
+        const target_state* t = scheduler_.find(k);
+        scheduler_.failed(k, now, failure_backoff(t ? t->failures + 1 : 1, jitter(rng_)), out.result);
+        co_return finish();
+    }
+    out.status = r.status;
+    out.bytes = r.wire_bytes;
+    const api::answer_class c = api::classify(r.status, r.body, r.header("retry-after"));
+    switch (c.what) {
+        case api::answer_class::kind::blocked: {
+            // Every call pauses: block_backoff doubling to its max, or what Retry-After says.
+            auto pause = block_backoff_;
+            for (int i = 0; i < blocks_in_a_row_ && pause < cowin_.block_backoff_max; ++i) pause *= 2;
+            pause = std::min(pause, cowin_.block_backoff_max);
+            if (c.retry_after) pause = std::max<std::chrono::milliseconds>(pause, *c.retry_after);
+            ++blocks_in_a_row_;
+            budget_.block_until(now + pause);
+            scheduler_.failed(k, now, 0ms, "blocked");
+            out.result = "blocked (" + c.reason + "); every call paused for " + config::format_duration(pause);
+            log_.warning("CoWIN blocked the poll of ", k.str(), ": ", c.reason, "; pausing every call for ",
+                         config::format_duration(pause));
+            co_return finish();
+        }
+        case api::answer_class::kind::misconfigured:
+            scheduler_.park(k, c.reason);
+            out.result = "refused by CoWIN (" + c.reason + "); target parked";
+            log_.error("CoWIN refused the poll of ", k.str(), ": ", c.reason, "; not polling it again until the config changes");
+            co_return finish();
+        case api::answer_class::kind::transient: {
+            const target_state* t = scheduler_.find(k);
+            scheduler_.failed(k, now, failure_backoff(t ? t->failures + 1 : 1, jitter(rng_)), c.reason);
+            out.result = c.reason;
+            co_return finish();
+        }
+        case api::answer_class::kind::ok: break;
+    }
+    blocks_in_a_row_ = 0;
+
+    const std::string key = store_key(k);
+    auto previous = co_await store_.load(key);
+    const std::uint64_t fp = api::fingerprint(r.body);
+    const std::uint64_t expected = previous ? previous->snap.fingerprint : 0;
+    if (previous && previous->snap.fingerprint == fp) {
+        // The CDN's cached copy: nothing can have changed; no parse.
+        scheduler_.succeeded(k, now);
+        out.result = "unchanged";
+        out.sessions = previous->snap.sessions.size();
+        co_return finish();
+    }
+    if (auto err = parser_.parse_padded(endpoint_of(k), r.body)) {
+        // Dropped whole: a broken response must never read as "every session closed".
+        const target_state* t = scheduler_.find(k);
+        scheduler_.failed(k, now, failure_backoff(t ? t->failures + 1 : 1, jitter(rng_)), "parse error " + err->str());
+        out.result = "unparsable response dropped: " + err->str();
+        co_return finish();
+    }
+    state::stored_snapshot next;
+    next.polled_at = now;
+    api::make_snapshot(parser_.view(), fp, next.snap);
+    transitions_.clear();
+    static const api::snapshot empty;
+    api::diff(previous ? previous->snap : empty, next.snap, transitions_, scratch_);
+    out.sessions = next.snap.sessions.size();
+    out.transitions = transitions_.size();
+    if (log_.enabled(log::level::debug)) log_transitions(k, previous ? previous->snap : empty, next.snap, transitions_);
+    if (!co_await store_.commit(key, expected, std::move(next))) {
+        out.result = "superseded by another writer; will poll again";
+        co_return finish();
+    }
+    scheduler_.succeeded(k, now);
+    out.result = "ok";
+    co_return finish();
+}
+
+void poller::log_transitions(const target_key& k, const api::snapshot& before, const api::snapshot& after,
+                             const std::vector<api::transition>& ts) const {
+    auto caps = [](const api::capacities& c) {
+        auto v = [](std::int32_t n) { return n == api::capacities::unknown ? std::string("?") : std::to_string(n); };
+        return v(c.total) + " (dose1 " + v(c.dose1) + ", dose2 " + v(c.dose2) + ")";
+    };
+    for (const auto& t : ts) {
+        const api::session_state& s = t.after != api::transition::none ? after.sessions[t.after] : before.sessions[t.before];
+        const std::string what = t.what == api::transition::kind::appeared      ? "appeared"
+                                 : t.what == api::transition::kind::disappeared ? "disappeared"
+                                                                                : "changed";
+        std::string line = k.str() + ": session " + std::to_string(s.key) + " at centre " + std::to_string(s.center_id) +
+                           " on " + api::to_iso(s.date) + " " + what;
+        if (s.detail != api::session_state::no_detail && t.after != api::transition::none) {
+            line += " [" + after.details[s.detail].session_id + "]";
+        }
+        if (t.before != api::transition::none) line += ", was " + caps(before.sessions[t.before].cap);
+        if (t.after != api::transition::none) line += ", now " + caps(after.sessions[t.after].cap);
+        log_.debug(line);
+    }
+}
+
+}  // namespace cowin::poll

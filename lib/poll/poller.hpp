@@ -1,0 +1,79 @@
+#pragma once
+// The poll loop: spends the CoWIN budget on the stalest target, fetches, parses, diffs against the
+// stored snapshot, stores the new one, and logs what changed. One poller per process.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "cowin/differ.hpp"
+#include "cowin/parser.hpp"
+#include "http/client.hpp"
+#include "log/log.hpp"
+#include "poll/budget.hpp"
+#include "poll/scheduler.hpp"
+#include "state/store.hpp"
+
+namespace cowin::poll {
+
+/// What one poll did, for the log line and the status.
+struct poll_outcome {
+    target_key target;
+    std::string result;  ///< "ok", "unchanged", "http 500", "blocked: ...", "parse error: ..."
+    int status = 0;
+    std::size_t bytes = 0;
+    std::size_t sessions = 0;
+    std::size_t transitions = 0;
+    std::chrono::milliseconds took{0};
+};
+
+/// The targets a config asks for: poll.districts and the subscriptions' districts, and pincodes.
+std::vector<std::pair<target_key, int>> targets_of(const config::config& c);
+
+class poller {
+public:
+    poller(const config::config& c, http::client& client, state::store& store, const log::logger& log);
+
+    /// Runs until `stop()`; never throws for a failed poll.
+    boost::asio::awaitable<void> run();
+    void stop();
+
+    /// Test hook: called after every poll.
+    std::function<void(const poll_outcome&)> on_poll;
+
+    const scheduler& schedule() const { return scheduler_; }
+    const budget& spent() const { return budget_; }
+    std::int64_t polls() const { return polls_; }
+
+private:
+    boost::asio::awaitable<poll_outcome> poll_once(const target_key& k);
+    void log_transitions(const target_key& k, const api::snapshot& before, const api::snapshot& after,
+                         const std::vector<api::transition>& ts) const;
+
+    config::cowin_settings cowin_;
+    http::client& client_;
+    state::store& store_;
+    const log::logger& log_;
+    scheduler scheduler_;
+    budget budget_;
+    api::response_parser parser_;
+    api::diff_scratch scratch_;
+    std::vector<api::transition> transitions_;
+    std::mt19937 rng_{std::random_device{}()};
+    std::chrono::milliseconds block_backoff_;
+    int blocks_in_a_row_ = 0;
+    std::int64_t polls_ = 0;
+    bool stopping_ = false;
+    std::unique_ptr<boost::asio::steady_timer> wake_;
+};
+
+}  // namespace cowin::poll

@@ -1,0 +1,19 @@
+#include "state/store.hpp"
+
+namespace cowin::state {
+
+boost::asio::awaitable<std::optional<stored_snapshot>> memory_store::load(std::string target) {
+    auto it = snapshots_.find(target);
+    if (it == snapshots_.end()) co_return std::nullopt;
+    co_return it->second;
+}
+
+boost::asio::awaitable<bool> memory_store::commit(std::string target, std::uint64_t expected, stored_snapshot next) {
+    auto it = snapshots_.find(target);
+    const std::uint64_t current = it == snapshots_.end() ? 0 : it->second.snap.fingerprint;
+    if (current != expected) co_return false;
+    snapshots_[target] = std::move(next);
+    co_return true;
+}
+
+}  // namespace cowin::state

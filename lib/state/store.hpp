@@ -1,0 +1,50 @@
+#pragma once
+// Where the poller keeps what it knows between polls: per target, the last snapshot (with its
+// fingerprint) and the time of the last successful poll. Two implementations share this interface:
+// memory (in-process, durable nothing; for trying it out and for tests) and Redis (to come).
+//
+// commit() is conditional on the snapshot the new one was diffed against, so two processes sharing a
+// store cannot both record (and alert on) the same change; the outbox will join that same atomic step.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cowin/snapshot.hpp"
+
+namespace cowin::state {
+
+struct stored_snapshot {
+    api::snapshot snap;
+    std::chrono::system_clock::time_point polled_at{};
+};
+
+class store {
+public:
+    virtual ~store() = default;
+    /// The last snapshot of `target` ("district:363:0"), or nullopt if none was ever stored.
+    virtual boost::asio::awaitable<std::optional<stored_snapshot>> load(std::string target) = 0;
+    /// Stores `next` if the stored fingerprint is still `expected` (0: nothing stored). False when
+    /// another writer got there first: the caller drops its diff and polls again.
+    virtual boost::asio::awaitable<bool> commit(std::string target, std::uint64_t expected, stored_snapshot next) = 0;
+    /// Ready to serve (for /readyz): the memory store always is.
+    virtual bool ready() const = 0;
+    virtual const char* name() const = 0;
+};
+
+class memory_store final : public store {
+public:
+    boost::asio::awaitable<std::optional<stored_snapshot>> load(std::string target) override;
+    boost::asio::awaitable<bool> commit(std::string target, std::uint64_t expected, stored_snapshot next) override;
+    bool ready() const override { return true; }
+    const char* name() const override { return "memory"; }
+
+private:
+    std::map<std::string, stored_snapshot> snapshots_;
+};
+
+}  // namespace cowin::state

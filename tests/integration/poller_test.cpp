@@ -1,0 +1,168 @@
+// The daemon's poll loop against cowin-sandbox (memory state backend): the right calls, inside the
+// budget, noticing a session that opens, pausing on a block, and dropping broken answers whole.
+#include <gtest/gtest.h>
+
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "support/background.hpp"
+#include "support/dates.hpp"
+#include "support/http_client.hpp"
+#include "support/tls_files.hpp"
+
+namespace cowin {
+namespace {
+
+using test::background_process;
+
+class temp_dir {
+public:
+    temp_dir() : path_(std::filesystem::temp_directory_path() / ("cowin-poller-" + std::to_string(::getpid()) + "-" + std::to_string(n_++))) {
+        std::filesystem::create_directories(path_);
+    }
+    ~temp_dir() { std::filesystem::remove_all(path_); }
+    std::string file(const std::string& name) const { return (path_ / name).string(); }
+    std::string write(const std::string& name, const std::string& text) const {
+        std::ofstream(path_ / name) << text;
+        return file(name);
+    }
+
+private:
+    static inline int n_ = 0;
+    std::filesystem::path path_;
+};
+
+std::string config(const std::string& base_url, const std::string& districts, const std::string& extra_cowin = "",
+                   const std::string& rate = "{ calls: 30, period: 10s }", const std::string& min_interval = "1s") {
+    return "cowin:\n  base_url: " + base_url + "\n  user_agent: \"Mozilla/5.0 cowin-notifier-test\"\n  rate_limit: " + rate +
+           "\n" + extra_cowin + "poll:\n  min_interval: " + min_interval + "\n  districts: [" + districts +
+           "]\nstate:\n  backend: memory\nadmin:\n  token: t\nlog:\n  level: debug\n";
+}
+
+std::vector<std::string> daemon(const std::string& config_path) { return {COWIN_NOTIFIER_BIN, "--config", config_path}; }
+
+simdjson::dom::element stats(test::http_client& c, simdjson::dom::parser& p) { return p.parse(c.get("/sandbox/v1/stats").body).value(); }
+
+TEST(poller, polls_every_district_inside_the_budget_and_notices_an_opening) {
+    background_process sandbox(test::sandbox_command({"--require-user-agent", "--centres-per-district", "5", "--rate-limit", "30/10s"}),
+                               "listening on");
+    test::http_client control("127.0.0.1", sandbox.port());
+    temp_dir dir;
+    std::string districts;
+    for (int d = 363; d < 403; ++d) districts += (districts.empty() ? "" : ",") + std::to_string(d);  // 40 districts
+    const std::string base = "http://127.0.0.1:" + std::to_string(sandbox.port()) + "/api";
+    background_process notifier(daemon(dir.write("c.yaml", config(base, districts))), "starting:", dir.file("log"));
+
+    ASSERT_TRUE(notifier.wait_for_output("poll district 363: ok")) << notifier.output();
+    auto opened = control.request("POST", "/sandbox/v1/sessions/open", R"({"district_id":363,"capacity":7})");
+    simdjson::dom::parser p;
+    const std::string session_id(p.parse(opened.body)["sessions"].at(0)["session_id"].get_string().value());
+    EXPECT_TRUE(notifier.wait_for_output("appeared [" + session_id + "]", std::chrono::seconds(60))) << notifier.output();
+    std::this_thread::sleep_for(std::chrono::seconds(40));  // a 60 s run in all
+    EXPECT_EQ(notifier.stop(), 0);
+
+    auto s = stats(control, p);
+    EXPECT_TRUE(s["rejections"]["rate_limit"].error()) << "rate-limit rejections";
+    EXPECT_TRUE(s["rejections"]["user_agent"].error()) << "User-Agent rejections";
+    const std::string last(s["last_request"]["calendarByDistrict"]["target"].get_string().value());
+    EXPECT_NE(last.find("date=" + test::india_today()), std::string::npos) << last;
+    EXPECT_EQ(std::string(s["last_request"]["calendarByDistrict"]["user_agent"].get_string().value()),
+              "Mozilla/5.0 cowin-notifier-test");
+    std::vector<double> times;
+    std::size_t districts_served = 0;
+    simdjson::dom::object served_by_district = s["served"].get_object().value();
+    for (auto [district, served] : served_by_district) {
+        ++districts_served;
+        simdjson::dom::array served_times = served.get_array().value();
+        for (auto t : served_times) times.push_back(t.get_double().value());
+    }
+    EXPECT_EQ(districts_served, 40u);
+    std::sort(times.begin(), times.end());
+    std::size_t worst = 0;
+    for (std::size_t i = 0; i < times.size(); ++i) {
+        worst = std::max<std::size_t>(worst, std::upper_bound(times.begin(), times.end(), times[i] + 10.0 - 1e-9) - times.begin() - i);
+    }
+    EXPECT_LE(worst, 30u);
+    EXPECT_GE(times.size(), 100u);  // and the budget is spent, not wasted
+}
+
+TEST(poller, a_block_pauses_every_call) {
+    background_process sandbox(test::sandbox_command({"--rate-limit", "4/1h", "--centres-per-district", "2"}), "listening on");
+    test::http_client control("127.0.0.1", sandbox.port());
+    temp_dir dir;
+    const std::string base = "http://127.0.0.1:" + std::to_string(sandbox.port()) + "/api";
+    background_process notifier(daemon(dir.write("c.yaml", config(base, "363,395", "  block_backoff: 1h\n  block_backoff_max: 2h\n"))),
+                                "starting:", dir.file("log"));
+    ASSERT_TRUE(notifier.wait_for_output("CoWIN blocked the poll")) << notifier.output();
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    simdjson::dom::parser p;
+    auto s = stats(control, p);
+    EXPECT_EQ(s["total_calls"].get_int64().value(), 5);  // 4 answered, 1 refused, then silence
+    EXPECT_NE(notifier.output().find("pausing every call for 1h"), std::string::npos);
+}
+
+TEST(poller, broken_answers_are_dropped_whole_and_the_snapshot_stays) {
+    background_process sandbox(test::sandbox_command({"--centres-per-district", "3"}), "listening on");
+    test::http_client control("127.0.0.1", sandbox.port());
+    temp_dir dir;
+    const std::string base = "http://127.0.0.1:" + std::to_string(sandbox.port()) + "/api";
+    background_process notifier(daemon(dir.write("c.yaml", config(base, "363", "  timeout: 1s\n"))), "starting:", dir.file("log"));
+    ASSERT_TRUE(notifier.wait_for_output("poll district 363: ok")) << notifier.output();
+    auto count = [&](const std::string& text) {
+        const std::string out = notifier.output();
+        std::size_t n = 0;
+        for (auto at = out.find(text); at != std::string::npos; at = out.find(text, at + 1)) ++n;
+        return n;
+    };
+    // One fault at a time: each is seen, then the next good answer is byte-identical to the stored
+    // snapshot ("unchanged"): nothing was stored from the broken one, and no transition was raised.
+    const std::pair<const char*, const char*> faults[] = {{"truncated", "unparsable response dropped"},
+                                                          {"invalid", "unparsable response dropped"},
+                                                          {"http500", ": http 500,"},
+                                                          {"http401", "http 401 Unauthenticated"},
+                                                          {"stall", "timed out"}};
+    for (auto [mode, evidence] : faults) {
+        SCOPED_TRACE(mode);
+        const std::size_t seen = count(evidence), unchanged = count("poll district 363: unchanged");
+        ASSERT_EQ(control.request("POST", "/sandbox/v1/faults",
+                                  std::string(R"({"endpoint":"calendarByDistrict","mode":")") + mode + "\"}").status, 200);
+        for (int i = 0; i < 300 && count(evidence) == seen; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        ASSERT_GT(count(evidence), seen) << notifier.output();
+        for (int i = 0; i < 300 && count("poll district 363: unchanged") == unchanged; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        ASSERT_GT(count("poll district 363: unchanged"), unchanged) << notifier.output();
+    }
+    const std::string out = notifier.output();
+    EXPECT_NE(out.find("unparsable response dropped"), std::string::npos);
+    EXPECT_NE(out.find("http 500"), std::string::npos);
+    EXPECT_NE(out.find("http 401"), std::string::npos);
+    EXPECT_NE(out.find("timed out"), std::string::npos);
+    const auto first_ok = out.find("poll district 363: ok");
+    EXPECT_EQ(out.find(" changed", first_ok), std::string::npos);
+    EXPECT_EQ(out.find("disappeared", first_ok), std::string::npos);
+}
+
+TEST(poller, tls_trusted_polls_untrusted_logs_clearly) {
+    test::tls_files tls;
+    background_process sandbox(test::sandbox_command({"--tls-cert", tls.path("server.pem"), "--tls-key", tls.path("server.key"),
+                                                      "--centres-per-district", "2"}),
+                               "listening on https://");
+    temp_dir dir;
+    const std::string base = "https://127.0.0.1:" + std::to_string(sandbox.port()) + "/api";
+    background_process trusting(daemon(dir.write("a.yaml", config(base, "363", "  ca_file: " + tls.path("ca.pem") + "\n"))),
+                                "starting:", dir.file("a.log"));
+    EXPECT_TRUE(trusting.wait_for_output("poll district 363: ok")) << trusting.output();
+    background_process untrusting(daemon(dir.write("b.yaml", config(base, "363"))), "starting:", dir.file("b.log"));
+    EXPECT_TRUE(untrusting.wait_for_output("TLS handshake failed")) << untrusting.output();
+    EXPECT_NE(untrusting.output().find("certificate verify failed"), std::string::npos);
+    EXPECT_EQ(untrusting.stop(), 0);  // logged, not crashed
+}
+
+}  // namespace
+}  // namespace cowin
