@@ -17,22 +17,34 @@ extern char** environ;
 
 namespace cowin::test {
 
-background_process::background_process(std::vector<std::string> argv, std::string ready_marker) {
-    int fds[2];
-    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+namespace {
+// Starts argv with stdin from /dev/null and `setup` arranging stdout/stderr; throws if it cannot.
+template <class Setup>
+pid_t spawn(std::vector<std::string>& argv, Setup setup) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    setup(actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
-    int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    pid_t pid = -1;
+    int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+    return pid;
+}
+}  // namespace
+
+background_process::background_process(std::vector<std::string> argv, std::string ready_marker) {
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    pid_ = spawn(argv, [&](posix_spawn_file_actions_t& a) {
+        posix_spawn_file_actions_adddup2(&a, fds[1], 1);
+        posix_spawn_file_actions_addclose(&a, fds[0]);
+    });
     ::close(fds[1]);
     out_fd_ = fds[0];
-    if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
 
     std::string buffer;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -57,17 +69,10 @@ background_process::background_process(std::vector<std::string> argv, std::strin
 
 background_process::background_process(std::vector<std::string> argv, std::string ready_marker, std::string log_path)
     : log_path_(std::move(log_path)) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+    pid_ = spawn(argv, [&](posix_spawn_file_actions_t& a) {
+        posix_spawn_file_actions_addopen(&a, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        posix_spawn_file_actions_adddup2(&a, 1, 2);
+    });
     if (!wait_for_output(ready_marker, std::chrono::seconds(20))) {
         stop();
         throw std::runtime_error(argv[0] + " did not get ready: " + output());

@@ -36,6 +36,17 @@ int state_pin_prefix(std::int64_t state_id) {
     return it == prefixes.end() ? 99 : it->second;
 }
 
+// The fields every centre starts with, in CoWIN's order, in calendars and findBy* records alike.
+void write_centre_head(util::json_writer& w, const centre& c, const district_info& di) {
+    w.key("center_id").value(c.center_id)
+        .key("name").value(c.name)
+        .key("address").value(c.address)
+        .key("state_name").value(di.state_name)
+        .key("district_name").value(di.district_name)
+        .key("block_name").value(c.block_name)
+        .key("pincode").value(c.pincode);
+}
+
 civil_date add_days(civil_date d, int n) { return from_days_since_epoch(days_since_epoch(d) + n); }
 
 }  // namespace
@@ -145,15 +156,9 @@ std::string world::render_calendar(const std::vector<const centre*>& centres, ci
         std::sort(in_range.begin(), in_range.end(), [](auto* a, auto* b) { return a->date < b->date; });
         const district_info& di = districts_[district_index_.at(c->district_id)];
         util::json_writer w;
-        w.begin_object()
-            .key("center_id").value(c->center_id)
-            .key("name").value(c->name)
-            .key("address").value(c->address)
-            .key("state_name").value(di.state_name)
-            .key("district_name").value(di.district_name)
-            .key("block_name").value(c->block_name)
-            .key("pincode").value(c->pincode)
-            .key("lat").value(c->lat)
+        w.begin_object();
+        write_centre_head(w, *c, di);
+        w.key("lat").value(c->lat)
             .key("long").value(c->lng)
             .key("from").value(c->from)
             .key("to").value(c->to)
@@ -197,15 +202,9 @@ std::string world::render_find(const std::vector<const centre*>& centres, civil_
         for (std::size_t i : c->sessions) {
             const session& s = sessions_[i];
             if (s.date != date) continue;
-            w.begin_object()
-                .key("center_id").value(c->center_id)
-                .key("name").value(c->name)
-                .key("address").value(c->address)
-                .key("state_name").value(di.state_name)
-                .key("district_name").value(di.district_name)
-                .key("block_name").value(c->block_name)
-                .key("pincode").value(c->pincode)
-                .key("from").value(c->from)
+            w.begin_object();
+            write_centre_head(w, *c, di);
+            w.key("from").value(c->from)
                 .key("to").value(c->to)
                 .key("lat").value(c->lat)
                 .key("long").value(c->lng)
