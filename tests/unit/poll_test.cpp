@@ -171,3 +171,36 @@ TEST(classify, every_kind_of_answer) {
 
 }  // namespace
 }  // namespace cowin::poll
+
+#include "cowin/request.hpp"
+
+namespace cowin::api {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(request, date_is_today_in_india_and_rolls_over_at_ist_midnight) {
+    // 2026-11-27 18:29:59 UTC is 23:59:59 IST; a second later it is the 28th in India.
+    const auto before = std::chrono::system_clock::time_point(std::chrono::seconds(1795804199));
+    EXPECT_EQ(to_iso(india_date(before)), "2026-11-27");
+    EXPECT_EQ(to_iso(india_date(before + 1s)), "2026-11-28");
+}
+
+TEST(request, calendar_urls_and_headers) {
+    poll::target_key d{poll::target_key::kind::district, 363, 0};
+    poll::target_key p{poll::target_key::kind::pincode, 411027, 1};
+    const civil_date today{2026, 11, 27};
+    EXPECT_EQ(calendar_url("https://cdn-api.co-vin.in/api/", d, today),
+              "https://cdn-api.co-vin.in/api/v2/appointment/sessions/public/calendarByDistrict?district_id=363&date=27-11-2026");
+    EXPECT_EQ(calendar_url("http://127.0.0.1:8700/api", p, today),
+              "http://127.0.0.1:8700/api/v2/appointment/sessions/public/calendarByPin?pincode=411027&date=04-12-2026");
+    config::cowin_settings c;
+    auto h = request_headers(c);
+    EXPECT_EQ(h.size(), 3u);
+    EXPECT_EQ(h[0], (std::pair<std::string, std::string>{"User-Agent", c.user_agent}));
+    c.api_key.value = "k";
+    EXPECT_EQ(request_headers(c).back(), (std::pair<std::string, std::string>{"x-api-key", "k"}));
+}
+
+}  // namespace
+}  // namespace cowin::api
