@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,20 +18,26 @@ extern char** environ;
 namespace cowin::test {
 
 namespace {
-// Starts argv with stdin from /dev/null and `setup` arranging stdout/stderr; throws if it cannot.
-template <class Setup>
-pid_t spawn(std::vector<std::string>& argv, Setup setup) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    setup(actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+// Starts argv with stdin from /dev/null and stdout (and stderr, with `both`) on `out_fd`. The child
+// gets SIGTERM if the test process dies first, so a killed test leaves no server behind.
+pid_t spawn(std::vector<std::string>& argv, int out_fd, bool both, int close_fd) {
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
-    pid_t pid = -1;
-    int rc = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+    const pid_t parent = ::getpid();
+    pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (::getppid() != parent) ::_exit(127);
+        int in = ::open("/dev/null", O_RDONLY);
+        ::dup2(in, 0);
+        ::dup2(out_fd, 1);
+        if (both) ::dup2(out_fd, 2);
+        if (close_fd >= 0) ::close(close_fd);
+        ::execve(args[0], args.data(), environ);
+        ::_exit(127);
+    }
     return pid;
 }
 }  // namespace
@@ -39,10 +45,7 @@ pid_t spawn(std::vector<std::string>& argv, Setup setup) {
 background_process::background_process(std::vector<std::string> argv, std::string ready_marker) {
     int fds[2];
     if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
-    pid_ = spawn(argv, [&](posix_spawn_file_actions_t& a) {
-        posix_spawn_file_actions_adddup2(&a, fds[1], 1);
-        posix_spawn_file_actions_addclose(&a, fds[0]);
-    });
+    pid_ = spawn(argv, fds[1], false, fds[0]);
     ::close(fds[1]);
     out_fd_ = fds[0];
 
@@ -69,10 +72,10 @@ background_process::background_process(std::vector<std::string> argv, std::strin
 
 background_process::background_process(std::vector<std::string> argv, std::string ready_marker, std::string log_path)
     : log_path_(std::move(log_path)) {
-    pid_ = spawn(argv, [&](posix_spawn_file_actions_t& a) {
-        posix_spawn_file_actions_addopen(&a, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        posix_spawn_file_actions_adddup2(&a, 1, 2);
-    });
+    const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (log_fd < 0) throw std::runtime_error("cannot open " + log_path_);
+    pid_ = spawn(argv, log_fd, true, -1);
+    ::close(log_fd);
     if (!wait_for_output(ready_marker, std::chrono::seconds(20))) {
         stop();
         throw std::runtime_error(argv[0] + " did not get ready: " + output());
