@@ -13,6 +13,7 @@
 #include "config/duration.hpp"
 #include "http/client.hpp"
 #include "poll/poller.hpp"
+#include "state/redis_store.hpp"
 #include "state/store.hpp"
 #include "config/load.hpp"
 #include "config/plan.hpp"
@@ -51,17 +52,18 @@ int run(const std::string& path) {
     if (!loaded.cfg) return exit_bad_config;
     const cowin::config::config& cfg = *loaded.cfg;
     cowin::log::logger log(cowin::log::default_sink(), cfg.log.level);
-    if (cfg.state.backend == cowin::config::state_backend::redis) {
-        log.error("the redis state backend is not part of this build yet; set state.backend: memory in ", path);
-        return exit_failure;
-    }
-
     net::io_context ioc(1);
     cowin::http::client_settings hs;
     hs.timeout = cfg.cowin.timeout;
     hs.ca_file = cfg.cowin.ca_file;
     cowin::http::client client(ioc.get_executor(), hs);
-    cowin::state::memory_store store;
+    std::unique_ptr<cowin::state::store> store_owner;
+    if (cfg.state.backend == cowin::config::state_backend::redis) {
+        store_owner = std::make_unique<cowin::state::redis_store>(ioc.get_executor(), cfg.state.redis, log);
+    } else {
+        store_owner = std::make_unique<cowin::state::memory_store>();
+    }
+    cowin::state::store& store = *store_owner;
     cowin::poll::poller poller(cfg, client, store, log);
     const auto plan = cowin::config::make_plan(cfg);
     log.notice("cowin-notifier ", cowin::version, " starting: config ", path, ", state ", store.name(), ", ",

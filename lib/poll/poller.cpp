@@ -63,6 +63,12 @@ net::awaitable<void> poller::run() {
             co_await wake_->async_wait(net::as_tuple(net::use_awaitable));
             continue;
         }
+        if (!co_await store_.ensure_ready()) {
+            // No state, no poll: spending budget on answers that cannot be stored helps nobody.
+            wake_->expires_after(500ms);
+            co_await wake_->async_wait(net::as_tuple(net::use_awaitable));
+            continue;
+        }
         auto k = scheduler_.next(now);
         if (!k) {
             wake_->expires_after(1s);

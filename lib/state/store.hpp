@@ -33,6 +33,8 @@ public:
     virtual boost::asio::awaitable<bool> commit(std::string target, std::uint64_t expected, stored_snapshot next) = 0;
     /// Ready to serve (for /readyz): the memory store always is.
     virtual bool ready() const = 0;
+    /// (Re)connects where needed, with backoff; true when ready.
+    virtual boost::asio::awaitable<bool> ensure_ready() = 0;
     virtual const char* name() const = 0;
 };
 
@@ -41,6 +43,7 @@ public:
     boost::asio::awaitable<std::optional<stored_snapshot>> load(std::string target) override;
     boost::asio::awaitable<bool> commit(std::string target, std::uint64_t expected, stored_snapshot next) override;
     bool ready() const override { return true; }
+    boost::asio::awaitable<bool> ensure_ready() override { co_return true; }
     const char* name() const override { return "memory"; }
 
 private:

@@ -166,3 +166,42 @@ TEST(poller, tls_trusted_polls_untrusted_logs_clearly) {
 
 }  // namespace
 }  // namespace cowin
+
+#include "support/redis_server.hpp"
+
+namespace cowin {
+namespace {
+
+std::string redis_config(const std::string& base_url, std::uint16_t redis_port) {
+    return "cowin:\n  base_url: " + base_url + "\n  rate_limit: { calls: 30, period: 10s }\npoll:\n  min_interval: 1s\n"
+           "  districts: [363]\nstate:\n  backend: redis\n  redis: { host: 127.0.0.1, port: " + std::to_string(redis_port) +
+           ", key_prefix: \"t:\" }\nadmin:\n  token: t\nlog:\n  level: info\n";
+}
+
+TEST(poller_redis, state_survives_a_restart_and_redis_restarts_are_ridden_out) {
+    test::redis_server redis;
+    background_process sandbox(test::sandbox_command({"--centres-per-district", "3", "--rate-limit", "1000/5m"}), "listening on");
+    temp_dir dir;
+    const std::string cfg = dir.write("c.yaml", redis_config("http://127.0.0.1:" + std::to_string(sandbox.port()) + "/api", redis.port()));
+    {
+        background_process notifier(daemon(cfg), "starting:", dir.file("1.log"));
+        ASSERT_TRUE(notifier.wait_for_output("poll district 363: ok")) << notifier.output();
+        EXPECT_EQ(notifier.stop(), 0);
+    }
+    // A restart: the stored snapshot is there, so the same answer is recognised and nothing is new.
+    background_process notifier(daemon(cfg), "starting:", dir.file("2.log"));
+    ASSERT_TRUE(notifier.wait_for_output("poll district 363: unchanged")) << notifier.output();
+    EXPECT_EQ(notifier.output().find("poll district 363: ok"), std::string::npos) << notifier.output();
+
+    redis.stop();
+    ASSERT_TRUE(notifier.wait_for_output("Lost the connection to Redis")) << notifier.output();
+    redis.start();
+    ASSERT_TRUE(notifier.wait_for_output("Connected to Redis at 127.0.0.1:" + std::to_string(redis.port()) + " again"))
+        << notifier.output();
+    // Redis came back empty (no persistence here): the next poll stores a fresh snapshot.
+    EXPECT_TRUE(notifier.wait_for_output("poll district 363: ok")) << notifier.output();
+    EXPECT_EQ(notifier.stop(), 0);
+}
+
+}  // namespace
+}  // namespace cowin

@@ -19,6 +19,7 @@ T run_coroutine(Make make, std::chrono::seconds limit = std::chrono::seconds(30)
     boost::asio::co_spawn(ioc, make(ioc.get_executor()), [&](std::exception_ptr e, T value) {
         error = e;
         if (!e) result = std::move(value);
+        ioc.stop();  // connections may keep waits open (a Redis socket): done is done
     });
     ioc.run_for(limit);
     if (error) std::rethrow_exception(error);

@@ -1,0 +1,234 @@
+#include "state/redis_connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include <functional>
+#include <optional>
+
+namespace cowin::state {
+
+namespace net = boost::asio;
+
+namespace {
+
+redis_reply convert(const redisReply* r) {
+    redis_reply out;
+    switch (r->type) {
+        case REDIS_REPLY_STRING: out.kind = redis_reply::type::string; out.str.assign(r->str, r->len); break;
+        case REDIS_REPLY_STATUS: out.kind = redis_reply::type::status; out.str.assign(r->str, r->len); break;
+        case REDIS_REPLY_ERROR: out.kind = redis_reply::type::error; out.str.assign(r->str, r->len); break;
+        case REDIS_REPLY_INTEGER: out.kind = redis_reply::type::integer; out.integer = r->integer; break;
+        case REDIS_REPLY_ARRAY:
+            out.kind = redis_reply::type::array;
+            for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(convert(r->element[i]));
+            break;
+        default: out.kind = redis_reply::type::nil; break;
+    }
+    return out;
+}
+
+}  // namespace
+
+// What hiredis's hooks and callbacks touch. Socket waits hold a reference, so it lives until the last
+// of them has run.
+struct redis_connection::state : std::enable_shared_from_this<redis_connection::state> {
+    explicit state(net::any_io_executor e) : ex(std::move(e)), sd(ex) {}
+
+    net::any_io_executor ex;
+    redisAsyncContext* ac = nullptr;
+    net::posix::stream_descriptor sd;
+    bool reading = false, writing = false, read_waiting = false, write_waiting = false;
+    bool is_connected = false;
+    std::string last_error;
+    /// Completion of the pending connect, if any.
+    std::function<void(std::string)> on_connect;
+
+    void wait_read() {
+        if (read_waiting || !reading || ac == nullptr) return;
+        read_waiting = true;
+        sd.async_wait(net::posix::stream_descriptor::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
+            self->read_waiting = false;
+            if (ec || self->ac == nullptr || !self->reading) return;
+            redisAsyncHandleRead(self->ac);  // may disconnect and clean up: re-check before waiting again
+            self->wait_read();
+        });
+    }
+    void wait_write() {
+        if (write_waiting || !writing || ac == nullptr) return;
+        write_waiting = true;
+        sd.async_wait(net::posix::stream_descriptor::wait_write, [self = shared_from_this()](boost::system::error_code ec) {
+            self->write_waiting = false;
+            if (ec || self->ac == nullptr || !self->writing) return;
+            redisAsyncHandleWrite(self->ac);
+            self->wait_write();
+        });
+    }
+    void cleanup() {
+        // hiredis closes the socket itself.
+        reading = writing = false;
+        boost::system::error_code ec;
+        sd.cancel(ec);
+        if (sd.is_open()) sd.release();
+        ac = nullptr;
+        is_connected = false;
+    }
+};
+
+namespace {
+
+using state_t = redis_connection::state;
+state_t* of(void* data) { return static_cast<state_t*>(data); }
+
+void add_read(void* d) { of(d)->reading = true, of(d)->wait_read(); }
+void del_read(void* d) { of(d)->reading = false; }
+void add_write(void* d) { of(d)->writing = true, of(d)->wait_write(); }
+void del_write(void* d) { of(d)->writing = false; }
+// Called from inside redisAsyncHandleWrite, itself inside one of our handlers: completing here is safe.
+void on_connect(const redisAsyncContext* ac, int status) {
+    auto* st = of(ac->data);
+    if (st == nullptr) return;
+    st->is_connected = status == REDIS_OK;
+    if (status != REDIS_OK) st->last_error = ac->errstr;
+    if (st->on_connect) {
+        auto done = std::move(st->on_connect);
+        st->on_connect = nullptr;
+        done(status == REDIS_OK ? std::string() : std::string(ac->errstr));
+    }
+}
+
+void on_disconnect(const redisAsyncContext* ac, int status) {
+    auto* st = of(ac->data);
+    if (st == nullptr) return;
+    st->is_connected = false;
+    st->last_error = status == REDIS_OK ? "disconnected" : ac->errstr;
+}
+
+/// One command in flight. Completes exactly once: with Redis's answer, or earlier with a timeout
+/// (then the answer, when it comes, is dropped).
+struct pending {
+    std::function<void(redis_result)> done;
+    bool completed = false;
+    void complete(redis_result r) {
+        if (completed) return;
+        completed = true;
+        done(std::move(r));
+    }
+};
+
+void on_reply(redisAsyncContext*, void* reply, void* privdata) {
+    auto* p = static_cast<std::shared_ptr<pending>*>(privdata);
+    redis_result r;
+    if (reply == nullptr) {
+        r.failure = "connection to Redis lost: outcome unknown";
+    } else {
+        r.reply = convert(static_cast<redisReply*>(reply));
+    }
+    (*p)->complete(std::move(r));
+    delete p;
+}
+
+}  // namespace
+
+redis_connection::redis_connection(net::any_io_executor ex) : state_(std::make_shared<state>(std::move(ex))) {}
+
+redis_connection::~redis_connection() { disconnect(); }
+
+bool redis_connection::connected() const { return state_->is_connected && state_->ac != nullptr; }
+
+void redis_connection::disconnect() {
+    if (state_->ac != nullptr) {
+        redisAsyncContext* ac = state_->ac;
+        redisAsyncFree(ac);  // calls pending callbacks with NULL replies, then cleanup
+    }
+}
+
+net::awaitable<std::string> redis_connection::connect(std::string host, int port, std::string password, int db,
+                                                      std::chrono::milliseconds timeout) {
+    disconnect();
+    auto st = state_;
+    redisAsyncContext* ac = redisAsyncConnect(host.c_str(), port);
+    if (ac == nullptr) co_return "cannot allocate a Redis context";
+    if (ac->err) {
+        std::string e = ac->errstr;
+        redisAsyncFree(ac);
+        co_return "cannot connect to Redis at " + host + ":" + std::to_string(port) + ": " + e;
+    }
+    st->ac = ac;
+    st->sd.assign(ac->c.fd);
+    // Not owning: the state outlives the context (the connection object holds it, and so does every
+    // pending wait on the socket).
+    ac->data = st.get();
+    ac->ev.data = st.get();
+    ac->ev.addRead = add_read;
+    ac->ev.delRead = del_read;
+    ac->ev.addWrite = add_write;
+    ac->ev.delWrite = del_write;
+    ac->ev.cleanup = [](void* d) { of(d)->cleanup(); };
+    redisAsyncSetConnectCallback(ac, on_connect);
+    redisAsyncSetDisconnectCallback(ac, on_disconnect);
+
+    net::steady_timer timer(st->ex, timeout);
+    std::optional<std::string> outcome;
+    st->on_connect = [&outcome, &timer](std::string err) {
+        outcome = std::move(err);
+        timer.cancel();
+    };
+    co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    if (!outcome) {
+        st->on_connect = nullptr;
+        disconnect();
+        co_return "timed out connecting to Redis at " + host + ":" + std::to_string(port);
+    }
+    if (!outcome->empty()) {
+        co_return "cannot connect to Redis at " + host + ":" + std::to_string(port) + ": " + *outcome;
+    }
+    if (!password.empty()) {
+        std::vector<std::string> auth{"AUTH", password};  // named: see redis_store.cpp on GCC 12
+        auto r = co_await command(std::move(auth), timeout);
+        if (!r.ok() || r.reply.kind == redis_reply::type::error) co_return "Redis refused AUTH: " + (r.ok() ? r.reply.str : r.failure);
+    }
+    if (db != 0) {
+        std::vector<std::string> select{"SELECT", std::to_string(db)};
+        auto r = co_await command(std::move(select), timeout);
+        if (!r.ok() || r.reply.kind == redis_reply::type::error) co_return "Redis refused SELECT: " + (r.ok() ? r.reply.str : r.failure);
+    }
+    co_return "";
+}
+
+net::awaitable<redis_result> redis_connection::command(std::vector<std::string> args, std::chrono::milliseconds timeout) {
+    auto st = state_;
+    if (st->ac == nullptr || !st->is_connected) co_return redis_result{"not connected to Redis", {}};
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lens;
+    for (const auto& a : args) {
+        argv.push_back(a.data());
+        lens.push_back(a.size());
+    }
+    net::steady_timer timer(st->ex, timeout);
+    std::optional<redis_result> outcome;
+    auto p = std::make_shared<pending>();
+    p->done = [&outcome, &timer](redis_result r) {
+        outcome = std::move(r);
+        timer.cancel();
+    };
+    auto* priv = new std::shared_ptr<pending>(p);
+    if (redisAsyncCommandArgv(st->ac, on_reply, priv, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
+        delete priv;
+        co_return redis_result{"Redis did not take the command", {}};
+    }
+    co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    if (!outcome) {
+        // The answer may still come; it is dropped then (the pending record stays alive until it does).
+        p->completed = true;
+        co_return redis_result{"Redis did not answer in time: outcome unknown", {}};
+    }
+    co_return std::move(*outcome);
+}
+
+}  // namespace cowin::state

@@ -1,0 +1,55 @@
+#pragma once
+// One asynchronous hiredis connection driven by Asio: hiredis's event hooks (Debian 12's hiredis 0.14
+// has addRead, delRead, addWrite, delWrite and cleanup) are filled with stream_descriptor waits.
+// Commands are coroutines with a deadline; a command whose answer never comes because the
+// connection broke completes with "outcome unknown". Not thread-safe: one executor.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct redisAsyncContext;
+
+namespace cowin::state {
+
+struct redis_reply {
+    enum class type { string, array, integer, nil, status, error };
+    type kind = type::nil;
+    std::string str;
+    std::int64_t integer = 0;
+    std::vector<redis_reply> elements;
+};
+
+struct redis_result {
+    /// Empty when the command reached Redis and came back (even as a Redis error reply).
+    std::string failure;
+    redis_reply reply;
+    bool ok() const { return failure.empty(); }
+};
+
+class redis_connection {
+public:
+    explicit redis_connection(boost::asio::any_io_executor ex);
+    ~redis_connection();
+    redis_connection(const redis_connection&) = delete;
+    redis_connection& operator=(const redis_connection&) = delete;
+
+    /// Connects (and AUTH/SELECT as given). Empty string on success, else why not.
+    boost::asio::awaitable<std::string> connect(std::string host, int port, std::string password, int db,
+                                                std::chrono::milliseconds timeout);
+    boost::asio::awaitable<redis_result> command(std::vector<std::string> args, std::chrono::milliseconds timeout);
+    bool connected() const;
+    void disconnect();
+
+    struct state;
+
+private:
+    std::shared_ptr<state> state_;
+};
+
+}  // namespace cowin::state

@@ -1,0 +1,78 @@
+#include "state/redis_store.hpp"
+
+#include <stdexcept>
+
+#include "state/snapshot_codec.hpp"
+
+namespace cowin::state {
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+
+const char* redis_store::commit_script() {
+    return "local cur = redis.call('HGET', KEYS[1], 'fp')\n"
+           "if (cur or '0') ~= ARGV[1] then return 0 end\n"
+           "redis.call('HSET', KEYS[1], 'fp', ARGV[2], 'data', ARGV[3])\n"
+           "return 1\n";
+}
+
+redis_store::redis_store(net::any_io_executor ex, const config::redis_settings& s, const log::logger& log,
+                         std::chrono::milliseconds timeout)
+    : settings_(s), log_(log), timeout_(timeout), conn_(std::move(ex)) {}
+
+net::awaitable<bool> redis_store::ensure_ready() {
+    if (conn_.connected()) co_return true;
+    if (was_connected_) {
+        log_.warning("Lost the connection to Redis at ", settings_.host, ":", settings_.port, "; reconnecting");
+        was_connected_ = false;
+        reported_down_ = true;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_attempt_) co_return false;
+    const std::string err = co_await conn_.connect(settings_.host, settings_.port, settings_.password.value,
+                                                   settings_.db, timeout_);
+    if (err.empty()) {
+        log_.notice("Connected to Redis at ", settings_.host, ":", settings_.port, reported_down_ ? " again" : "");
+        reported_down_ = false;
+        was_connected_ = true;
+        backoff_ = 250ms;
+        co_return true;
+    }
+    if (!reported_down_) log_.error("Failed to connect to Redis: ", err, "; retrying with backoff");
+    reported_down_ = true;
+    next_attempt_ = now + backoff_;
+    backoff_ = std::min<std::chrono::milliseconds>(backoff_ * 2, 10s);
+    co_return false;
+}
+
+redis_result redis_store::check(redis_result r, const char* what) {
+    if (!r.ok()) {
+        if (!reported_down_) log_.error("Redis ", what, " failed: ", r.failure);
+        reported_down_ = true;
+        if (r.failure.find("outcome unknown") != std::string::npos) conn_.disconnect();
+        throw std::runtime_error(std::string("Redis ") + what + ": " + r.failure);
+    }
+    if (r.reply.kind == redis_reply::type::error) throw std::runtime_error(std::string("Redis ") + what + ": " + r.reply.str);
+    return r;
+}
+
+net::awaitable<std::optional<stored_snapshot>> redis_store::load(std::string target) {
+    if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
+    // Named first: GCC 12 miscompiles braced lists of string literals inside co_await expressions.
+    std::vector<std::string> args{"HGET", settings_.key_prefix + "snap:" + target, "data"};
+    auto r = check(co_await conn_.command(std::move(args), timeout_), "HGET");
+    if (r.reply.kind != redis_reply::type::string) co_return std::nullopt;
+    auto s = decode(r.reply.str);
+    if (!s) log_.warning("The stored snapshot of ", target, " does not decode; treating it as none");
+    co_return s;
+}
+
+net::awaitable<bool> redis_store::commit(std::string target, std::uint64_t expected, stored_snapshot next) {
+    if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
+    std::vector<std::string> args{"EVAL", commit_script(), "1", settings_.key_prefix + "snap:" + target,
+                                  std::to_string(expected), std::to_string(next.snap.fingerprint), encode(next)};
+    auto r = check(co_await conn_.command(std::move(args), timeout_), "commit");
+    co_return r.reply.kind == redis_reply::type::integer && r.reply.integer == 1;
+}
+
+}  // namespace cowin::state

@@ -1,0 +1,45 @@
+#pragma once
+// The Redis state backend: per target a hash "<prefix>snap:<target>" holding the snapshot's
+// fingerprint and its encoded bytes. commit() is one Lua script, conditional on the fingerprint the
+// new snapshot was diffed against (the outbox will join that script). Reconnects with backoff.
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "log/log.hpp"
+#include "state/redis_connection.hpp"
+#include "state/store.hpp"
+
+namespace cowin::state {
+
+class redis_store final : public store {
+public:
+    redis_store(boost::asio::any_io_executor ex, const config::redis_settings& s, const log::logger& log,
+                std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+    boost::asio::awaitable<std::optional<stored_snapshot>> load(std::string target) override;
+    boost::asio::awaitable<bool> commit(std::string target, std::uint64_t expected, stored_snapshot next) override;
+    boost::asio::awaitable<bool> ensure_ready() override;
+    bool ready() const override { return conn_.connected(); }
+    const char* name() const override { return "redis"; }
+
+    /// The Lua script commit() runs (exposed for tests of its composition).
+    static const char* commit_script();
+
+private:
+    redis_result check(redis_result r, const char* what);
+
+    config::redis_settings settings_;
+    const log::logger& log_;
+    std::chrono::milliseconds timeout_;
+    redis_connection conn_;
+    std::chrono::steady_clock::time_point next_attempt_{};
+    std::chrono::milliseconds backoff_{std::chrono::milliseconds(250)};
+    bool reported_down_ = false;
+    bool was_connected_ = false;
+};
+
+}  // namespace cowin::state
