@@ -54,7 +54,21 @@ void poller::stop() {
 // backs off only that target); parse, diff and store a good answer; log one line per poll.
 net::awaitable<void> poller::run() {
     wake_ = std::make_unique<net::steady_timer>(co_await net::this_coro::executor);
+    bool budget_restored = false;
     while (!stopping_) {
+        if (!budget_restored && co_await store_.ensure_ready()) {
+            // Calls made before a restart still count against CoWIN's window.
+            try {
+                budget_.restore(co_await store_.load_call_times(), clock::now());
+                budget_restored = true;
+                if (budget_.used(clock::now()) > 0) {
+                    log_.info("budget: calls made before this start, still in CoWIN's window: ",
+                              budget_.used(clock::now()), " of ", budget_.calls());
+                }
+            } catch (const std::exception& e) {
+                log_.warning("Failed to read the budget's call history: ", e.what());
+            }
+        }
         const auto now = clock::now();
         const auto due = std::max(budget_.next_allowed(), scheduler_.next_due(now));
         if (due > now) {
@@ -75,8 +89,19 @@ net::awaitable<void> poller::run() {
             co_await wake_->async_wait(net::as_tuple(net::use_awaitable));
             continue;
         }
+        if (!budget_restored) {
+            // Not a single call before the history is known: a restart must not overspend.
+            wake_->expires_after(500ms);
+            co_await wake_->async_wait(net::as_tuple(net::use_awaitable));
+            continue;
+        }
         budget_.spend(now);
         scheduler_.attempted(*k, now);
+        try {
+            co_await store_.save_call_times(budget_.history());
+        } catch (const std::exception& e) {
+            log_.warning("Failed to save the budget's call history: ", e.what());
+        }
         poll_outcome out;
         try {
             out = co_await poll_once(*k);

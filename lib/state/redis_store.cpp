@@ -1,5 +1,6 @@
 #include "state/redis_store.hpp"
 
+#include <charconv>
 #include <stdexcept>
 
 #include "state/snapshot_codec.hpp"
@@ -73,6 +74,32 @@ net::awaitable<bool> redis_store::commit(std::string target, std::uint64_t expec
                                   std::to_string(expected), std::to_string(next.snap.fingerprint), encode(next)};
     auto r = check(co_await conn_.command(std::move(args), timeout_), "commit");
     co_return r.reply.kind == redis_reply::type::integer && r.reply.integer == 1;
+}
+
+// "t1,t2,..." under <prefix>budget:calls; shared by every process polling from this host's IP.
+net::awaitable<std::vector<std::int64_t>> redis_store::load_call_times() {
+    std::vector<std::int64_t> out;
+    if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
+    std::vector<std::string> args{"GET", settings_.key_prefix + "budget:calls"};
+    auto r = check(co_await conn_.command(std::move(args), timeout_), "GET");
+    if (r.reply.kind != redis_reply::type::string) co_return out;
+    std::string_view s = r.reply.str;
+    while (!s.empty()) {
+        auto comma = s.find(',');
+        std::int64_t v = 0;
+        auto part = s.substr(0, comma);
+        if (std::from_chars(part.data(), part.data() + part.size(), v).ec == std::errc{}) out.push_back(v);
+        s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
+    }
+    co_return out;
+}
+
+net::awaitable<void> redis_store::save_call_times(std::vector<std::int64_t> times) {
+    if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
+    std::string value;
+    for (auto t : times) value += (value.empty() ? "" : ",") + std::to_string(t);
+    std::vector<std::string> args{"SET", settings_.key_prefix + "budget:calls", value, "PX", "86400000"};
+    check(co_await conn_.command(std::move(args), timeout_), "SET");
 }
 
 }  // namespace cowin::state

@@ -22,6 +22,8 @@ public:
 
     boost::asio::awaitable<std::optional<stored_snapshot>> load(std::string target) override;
     boost::asio::awaitable<bool> commit(std::string target, std::uint64_t expected, stored_snapshot next) override;
+    boost::asio::awaitable<std::vector<std::int64_t>> load_call_times() override;
+    boost::asio::awaitable<void> save_call_times(std::vector<std::int64_t> times) override;
     boost::asio::awaitable<bool> ensure_ready() override;
     bool ready() const override { return conn_.connected(); }
     const char* name() const override { return "redis"; }

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cowin/snapshot.hpp"
 
@@ -31,6 +32,9 @@ public:
     /// Stores `next` if the stored fingerprint is still `expected` (0: nothing stored). False when
     /// another writer got there first: the caller drops its diff and polls again.
     virtual boost::asio::awaitable<bool> commit(std::string target, std::uint64_t expected, stored_snapshot next) = 0;
+    /// The budget's recent call times (ms since the epoch), so a restart cannot overspend CoWIN's limit.
+    virtual boost::asio::awaitable<std::vector<std::int64_t>> load_call_times() = 0;
+    virtual boost::asio::awaitable<void> save_call_times(std::vector<std::int64_t> times) = 0;
     /// Ready to serve (for /readyz): the memory store always is.
     virtual bool ready() const = 0;
     /// (Re)connects where needed, with backoff; true when ready.
@@ -42,12 +46,18 @@ class memory_store final : public store {
 public:
     boost::asio::awaitable<std::optional<stored_snapshot>> load(std::string target) override;
     boost::asio::awaitable<bool> commit(std::string target, std::uint64_t expected, stored_snapshot next) override;
+    boost::asio::awaitable<std::vector<std::int64_t>> load_call_times() override { co_return call_times_; }
+    boost::asio::awaitable<void> save_call_times(std::vector<std::int64_t> times) override {
+        call_times_ = std::move(times);
+        co_return;
+    }
     bool ready() const override { return true; }
     boost::asio::awaitable<bool> ensure_ready() override { co_return true; }
     const char* name() const override { return "memory"; }
 
 private:
     std::map<std::string, stored_snapshot> snapshots_;
+    std::vector<std::int64_t> call_times_;
 };
 
 }  // namespace cowin::state

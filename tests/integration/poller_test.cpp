@@ -205,3 +205,33 @@ TEST(poller_redis, state_survives_a_restart_and_redis_restarts_are_ridden_out) {
 
 }  // namespace
 }  // namespace cowin
+
+namespace cowin {
+namespace {
+
+TEST(poller_redis, the_budget_counts_calls_made_before_a_restart) {
+    test::redis_server redis;
+    background_process sandbox(test::sandbox_command({"--centres-per-district", "2", "--rate-limit", "1000/5m"}), "listening on");
+    test::http_client control("127.0.0.1", sandbox.port());
+    temp_dir dir;
+    std::string cfg_text = redis_config("http://127.0.0.1:" + std::to_string(sandbox.port()) + "/api", redis.port());
+    const std::string from = "rate_limit: { calls: 30, period: 10s }";
+    cfg_text.replace(cfg_text.find(from), from.size(), "rate_limit: { calls: 3, period: 1h }");
+    cfg_text.replace(cfg_text.find("districts: [363]"), 16, "districts: [363, 395, 393, 392]");
+    const std::string cfg = dir.write("c.yaml", cfg_text);
+    // 3 calls per hour are spent 20 minutes apart: one call, then a restart.
+    {
+        background_process notifier(daemon(cfg), "starting:", dir.file("1.log"));
+        ASSERT_TRUE(notifier.wait_for_output("budget 1/3")) << notifier.output();
+        EXPECT_EQ(notifier.stop(), 0);
+    }
+    // The new process knows of that call, so it waits rather than calling at once.
+    background_process notifier(daemon(cfg), "starting:", dir.file("2.log"));
+    ASSERT_TRUE(notifier.wait_for_output("still in CoWIN's window: 1 of 3")) << notifier.output();
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    simdjson::dom::parser p;
+    EXPECT_EQ(stats(control, p)["total_calls"].get_int64().value(), 1);
+}
+
+}  // namespace
+}  // namespace cowin
