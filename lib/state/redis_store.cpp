@@ -17,6 +17,16 @@ const char* redis_store::commit_script() {
            "return 1\n";
 }
 
+std::vector<std::string> redis_store::load_command(const std::string& prefix, const std::string& target) {
+    return {"HGET", prefix + "snap:" + target, "data"};
+}
+
+std::vector<std::string> redis_store::commit_command(const std::string& prefix, const std::string& target,
+                                                     std::uint64_t expected, const stored_snapshot& next) {
+    return {"EVAL", commit_script(), "1", prefix + "snap:" + target, std::to_string(expected),
+            std::to_string(next.snap.fingerprint), encode(next)};
+}
+
 redis_store::redis_store(net::any_io_executor ex, const config::redis_settings& s, const log::logger& log,
                          std::chrono::milliseconds timeout)
     : settings_(s), log_(log), timeout_(timeout), conn_(std::move(ex)) {}
@@ -59,9 +69,7 @@ redis_result redis_store::check(redis_result r, const char* what) {
 
 net::awaitable<std::optional<stored_snapshot>> redis_store::load(std::string target) {
     if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
-    // Named first: GCC 12 miscompiles braced lists of string literals inside co_await expressions.
-    std::vector<std::string> args{"HGET", settings_.key_prefix + "snap:" + target, "data"};
-    auto r = check(co_await conn_.command(std::move(args), timeout_), "HGET");
+    auto r = check(co_await conn_.command(load_command(settings_.key_prefix, target), timeout_), "HGET");
     if (r.reply.kind != redis_reply::type::string) co_return std::nullopt;
     auto s = decode(r.reply.str);
     if (!s) log_.warning("The stored snapshot of ", target, " does not decode; treating it as none");
@@ -70,9 +78,8 @@ net::awaitable<std::optional<stored_snapshot>> redis_store::load(std::string tar
 
 net::awaitable<bool> redis_store::commit(std::string target, std::uint64_t expected, stored_snapshot next) {
     if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
-    std::vector<std::string> args{"EVAL", commit_script(), "1", settings_.key_prefix + "snap:" + target,
-                                  std::to_string(expected), std::to_string(next.snap.fingerprint), encode(next)};
-    auto r = check(co_await conn_.command(std::move(args), timeout_), "commit");
+    auto r = check(co_await conn_.command(commit_command(settings_.key_prefix, target, expected, next), timeout_),
+                   "commit");
     co_return r.reply.kind == redis_reply::type::integer && r.reply.integer == 1;
 }
 
@@ -80,6 +87,7 @@ net::awaitable<bool> redis_store::commit(std::string target, std::uint64_t expec
 net::awaitable<std::vector<std::int64_t>> redis_store::load_call_times() {
     std::vector<std::int64_t> out;
     if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
+    // Named first: GCC 12 miscompiles braced lists of string literals inside co_await expressions.
     std::vector<std::string> args{"GET", settings_.key_prefix + "budget:calls"};
     auto r = check(co_await conn_.command(std::move(args), timeout_), "GET");
     if (r.reply.kind != redis_reply::type::string) co_return out;

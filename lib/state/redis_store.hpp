@@ -28,8 +28,12 @@ public:
     bool ready() const override { return conn_.connected(); }
     const char* name() const override { return "redis"; }
 
-    /// The Lua script commit() runs (exposed for tests of its composition).
+    /// The Lua script commit() runs.
     static const char* commit_script();
+    /// The commands the store sends, composed without I/O (for tests).
+    static std::vector<std::string> load_command(const std::string& prefix, const std::string& target);
+    static std::vector<std::string> commit_command(const std::string& prefix, const std::string& target,
+                                                   std::uint64_t expected, const stored_snapshot& next);
 
 private:
     redis_result check(redis_result r, const char* what);

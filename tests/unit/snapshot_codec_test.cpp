@@ -54,3 +54,29 @@ TEST(snapshot_codec, damaged_blobs_are_refused) {
 
 }  // namespace
 }  // namespace cowin::state
+
+#include "state/redis_store.hpp"
+
+namespace cowin::state {
+namespace {
+
+TEST(redis_commands, are_composed_under_the_key_prefix) {
+    EXPECT_EQ(redis_store::load_command("cowin:", "district:363:0"),
+              (std::vector<std::string>{"HGET", "cowin:snap:district:363:0", "data"}));
+    stored_snapshot s;
+    s.snap.fingerprint = 77;
+    auto c = redis_store::commit_command("cowin:", "pincode:411027:1", 12, s);
+    ASSERT_EQ(c.size(), 7u);
+    EXPECT_EQ(c[0], "EVAL");
+    EXPECT_EQ(c[1], redis_store::commit_script());
+    EXPECT_EQ(c[2], "1");
+    EXPECT_EQ(c[3], "cowin:snap:pincode:411027:1");
+    EXPECT_EQ(c[4], "12");
+    EXPECT_EQ(c[5], "77");
+    EXPECT_EQ(decode(c[6])->snap.fingerprint, 77u);
+    // The script refuses to write unless the stored fingerprint is the expected one.
+    EXPECT_NE(std::string(redis_store::commit_script()).find("~= ARGV[1] then return 0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cowin::state
