@@ -4,6 +4,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <map>
 
 #include "config/duration.hpp"
@@ -196,6 +197,7 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
     out.sessions = next.snap.sessions.size();
     out.transitions = transitions_.size();
     if (log_.enabled(log::level::debug)) log_transitions(k, previous ? previous->snap : empty, next.snap, transitions_);
+    learn_locations(k);
     if (!co_await store_.commit(key, expected, std::move(next))) {
         out.result = "superseded by another writer; will poll again";
         co_return finish();
@@ -203,6 +205,43 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
     scheduler_.succeeded(k, now);
     out.result = "ok";
     co_return finish();
+}
+
+void poller::learn_locations(const target_key& k) {
+    const api::response_view& v = parser_.view();
+    if (k.type == target_key::kind::district) {
+        for (const auto& c : v.centers) {
+            std::string name(c.district_name);
+            while (!name.empty() && name.back() == ' ') name.pop_back();
+            if (!name.empty()) district_ids_[name] = k.id;
+        }
+    } else if (k.week == 0) {
+        std::vector<std::string> names;
+        for (const auto& c : v.centers) {
+            std::string name(c.district_name);
+            while (!name.empty() && name.back() == ' ') name.pop_back();
+            if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+        }
+        pin_districts_[k.id] = names;
+    }
+    std::vector<std::int64_t> polled;
+    for (const auto& [key, t] : scheduler_.targets()) {
+        if (key.type == target_key::kind::district) polled.push_back(key.id);
+    }
+    const auto covered = covered_pincodes(pin_districts_, district_ids_, polled);
+    for (auto pin : covered) {
+        if (std::find(covered_.begin(), covered_.end(), pin) == covered_.end()) {
+            log_.info("pincode ", pin, ": every centre lies in a polled district; its own calendar is now fetched hourly");
+        }
+    }
+    for (auto pin : covered_) {
+        if (std::find(covered.begin(), covered.end(), pin) == covered.end()) {
+            log_.info("pincode ", pin, ": has a centre outside the polled districts; polled on its own again");
+            scheduler_.set_covered(pin, false);
+        }
+    }
+    for (auto pin : covered) scheduler_.set_covered(pin, true);
+    covered_ = covered;
 }
 
 void poller::log_transitions(const target_key& k, const api::snapshot& before, const api::snapshot& after,

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -56,6 +57,8 @@ public:
 
 private:
     boost::asio::awaitable<poll_outcome> poll_once(const target_key& k);
+    /// Learns which districts a pincode's centres lie in, and marks covered pincodes.
+    void learn_locations(const target_key& k);
     void log_transitions(const target_key& k, const api::snapshot& before, const api::snapshot& after,
                          const std::vector<api::transition>& ts) const;
 
@@ -72,6 +75,9 @@ private:
     std::chrono::milliseconds block_backoff_;
     int blocks_in_a_row_ = 0;
     std::int64_t polls_ = 0;
+    std::map<std::int64_t, std::vector<std::string>> pin_districts_;
+    std::map<std::string, std::int64_t> district_ids_;
+    std::vector<std::int64_t> covered_;
     bool stopping_ = false;
     std::unique_ptr<boost::asio::steady_timer> wake_;
 };

@@ -39,8 +39,29 @@ void scheduler::set_targets(const std::vector<std::pair<target_key, int>>& wante
 }
 
 bool scheduler::eligible(const target_state& t, clock::time_point now) const {
-    return !t.parked && now >= t.retry_at &&
-           (t.last_attempt == clock::time_point{} || now - t.last_attempt >= settings_.min_interval);
+    const auto interval = t.covered ? std::max(settings_.min_interval, settings_.covered_interval) : settings_.min_interval;
+    return !t.parked && now >= t.retry_at && (t.last_attempt == clock::time_point{} || now - t.last_attempt >= interval);
+}
+
+void scheduler::set_covered(std::int64_t pincode, bool covered) {
+    for (auto& [k, t] : targets_) {
+        if (k.type == target_key::kind::pincode && k.id == pincode) t.covered = covered;
+    }
+}
+
+std::vector<std::int64_t> covered_pincodes(const std::map<std::int64_t, std::vector<std::string>>& pin_districts,
+                                           const std::map<std::string, std::int64_t>& district_ids,
+                                           const std::vector<std::int64_t>& polled) {
+    std::vector<std::int64_t> out;
+    for (const auto& [pin, names] : pin_districts) {
+        bool all = !names.empty();
+        for (const auto& name : names) {
+            auto it = district_ids.find(name);
+            all = all && it != district_ids.end() && std::find(polled.begin(), polled.end(), it->second) != polled.end();
+        }
+        if (all) out.push_back(pin);
+    }
+    return out;
 }
 
 std::optional<target_key> scheduler::next(clock::time_point now) const {
@@ -68,7 +89,8 @@ clock::time_point scheduler::next_due(clock::time_point now) const {
     for (const auto& [k, t] : targets_) {
         if (t.parked) continue;
         clock::time_point at = t.retry_at;
-        if (t.last_attempt != clock::time_point{}) at = std::max(at, t.last_attempt + settings_.min_interval);
+        const auto interval = t.covered ? std::max(settings_.min_interval, settings_.covered_interval) : settings_.min_interval;
+        if (t.last_attempt != clock::time_point{}) at = std::max(at, t.last_attempt + interval);
         due = std::min(due, std::max(at, now));
     }
     return due;

@@ -34,6 +34,9 @@ struct target_state {
     clock::time_point retry_at{};  ///< backing off until
     int failures = 0;              ///< consecutive
     bool parked = false;           ///< CoWIN said the request is bad (400): not retried until changed
+    /// A pincode whose centres all lie in polled districts: their polls serve it; its own calendar is
+    /// fetched only every `covered_interval` to notice a new centre elsewhere.
+    bool covered = false;
     std::string last_result;       ///< "ok", "http 500", "parse error at ...", ...
 };
 
@@ -41,6 +44,7 @@ struct scheduler_settings {
     std::chrono::milliseconds min_interval = std::chrono::seconds(30);
     bool weight_by_subscribers = false;
     int weeks_ahead = 1;
+    std::chrono::milliseconds covered_interval = std::chrono::hours(1);
 };
 
 class scheduler {
@@ -63,6 +67,8 @@ public:
     void failed(const target_key& k, clock::time_point now, std::chrono::milliseconds backoff, std::string why);
     /// CoWIN refused the request itself (400): stop polling it until the target set changes.
     void park(const target_key& k, std::string why);
+    /// Marks pincode `pincode`'s targets covered (or not) by polled districts.
+    void set_covered(std::int64_t pincode, bool covered);
 
     const std::map<target_key, target_state>& targets() const { return targets_; }
     const target_state* find(const target_key& k) const;
@@ -72,6 +78,13 @@ private:
     scheduler_settings settings_;
     std::map<target_key, target_state> targets_;
 };
+
+/// Pincodes whose centres (by the district names their own calendar showed) all lie in polled
+/// districts. `pin_districts`: pincode -> district names seen in its calendar; `district_ids`: district
+/// name -> id, seen in district calendars; `polled`: district ids polled as targets.
+std::vector<std::int64_t> covered_pincodes(const std::map<std::int64_t, std::vector<std::string>>& pin_districts,
+                                           const std::map<std::string, std::int64_t>& district_ids,
+                                           const std::vector<std::int64_t>& polled);
 
 /// Transient backoff for a target after `failures` consecutive failures: 5 s doubling to 5 min, with
 /// +-25% jitter from `unit_random` in [0, 1).

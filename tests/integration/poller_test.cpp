@@ -235,3 +235,32 @@ TEST(poller_redis, the_budget_counts_calls_made_before_a_restart) {
 
 }  // namespace
 }  // namespace cowin
+
+#include "cowin/parser.hpp"
+
+namespace cowin {
+namespace {
+
+TEST(poller, a_pincode_inside_a_polled_district_costs_no_calls_of_its_own) {
+    background_process sandbox(test::sandbox_command({"--districts", "363", "--centres-per-district", "4", "--rate-limit", "1000/5m"}),
+                               "listening on");
+    test::http_client control("127.0.0.1", sandbox.port());
+    api::response_parser parser;
+    ASSERT_FALSE(parser.parse(api::endpoint::calendar,
+                              control.get("/api/v2/appointment/sessions/public/calendarByDistrict?district_id=363&date=" + test::india_today()).body));
+    const std::string pin = std::to_string(parser.view().centers.at(0).pincode);
+    temp_dir dir;
+    const std::string base = "http://127.0.0.1:" + std::to_string(sandbox.port()) + "/api";
+    std::string cfg = config(base, "363");
+    cfg.replace(cfg.find("log:\n"), 5, "subscriptions:\n  - id: by-pin\n    pincode: " + pin + "\n    notify: {log: true}\nlog:\n");
+    background_process notifier(daemon(dir.write("c.yaml", cfg)), "starting:", dir.file("log"));
+    ASSERT_TRUE(notifier.wait_for_output("pincode " + pin + ": every centre lies in a polled district")) << notifier.output();
+    std::this_thread::sleep_for(std::chrono::seconds(4));
+    simdjson::dom::parser p;
+    auto s = stats(control, p);
+    EXPECT_EQ(s["calls"]["calendarByPin"]["200"].get_int64().value(), 1);
+    EXPECT_GE(s["calls"]["calendarByDistrict"]["200"].get_int64().value(), 4);
+}
+
+}  // namespace
+}  // namespace cowin

@@ -204,3 +204,33 @@ TEST(request, calendar_urls_and_headers) {
 
 }  // namespace
 }  // namespace cowin::api
+
+namespace cowin::poll {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(pincode_coverage, a_pincode_is_covered_only_when_all_its_districts_are_polled) {
+    std::map<std::int64_t, std::vector<std::string>> pins{{110085, {"North Delhi", "North West Delhi"}}, {411027, {"Pune"}},
+                                                          {400001, {}}};
+    std::map<std::string, std::int64_t> ids{{"North Delhi", 145}, {"North West Delhi", 146}, {"Pune", 363}};
+    EXPECT_EQ(covered_pincodes(pins, ids, {363}), (std::vector<std::int64_t>{411027}));
+    EXPECT_EQ(covered_pincodes(pins, ids, {145, 146, 363}), (std::vector<std::int64_t>{110085, 411027}));
+    EXPECT_TRUE(covered_pincodes(pins, {}, {363}).empty());  // names never seen in a district calendar
+}
+
+TEST(pincode_coverage, a_covered_pincode_is_polled_only_hourly) {
+    scheduler s({1s, false, 1});
+    const target_key pin{target_key::kind::pincode, 411027, 0};
+    s.set_targets({{pin, 1}});
+    s.attempted(pin, t0);
+    s.succeeded(pin, t0);
+    s.set_covered(411027, true);
+    EXPECT_FALSE(s.next(t0 + 10min).has_value());
+    EXPECT_EQ(s.next(t0 + 1h), pin);
+    s.set_covered(411027, false);
+    EXPECT_EQ(s.next(t0 + 2s), pin);
+}
+
+}  // namespace
+}  // namespace cowin::poll
