@@ -3,7 +3,8 @@
 //    polls of any target, as a ratio to the ideal T x period / B (target <= 1.1), and the number of
 //    windows over the limit (target 0).
 // 2. CPU per poll of a large calendar end to end over loopback (HTTP + gunzip + fingerprint + parse +
-//    snapshot + diff + store), beside the HTTP fetch alone (the limit below which nothing goes).
+//    snapshot + diff + Redis load and conditional write), beside the HTTP fetch alone (the limit).
+//    CPU of this process only: redis-server's own work is not counted.
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -28,7 +29,8 @@
 #include "poll/budget.hpp"
 #include "poll/scheduler.hpp"
 #include "report.hpp"
-#include "state/store.hpp"
+#include "log/log.hpp"
+#include "state/redis_store.hpp"
 
 using namespace cowin;
 using namespace std::chrono_literals;
@@ -102,9 +104,22 @@ int main() {
     ::pclose(p);
     std::this_thread::sleep_for(1s);
 
+    // And a real redis-server, as production stores snapshots there.
+    const int redis_port = port + 1000;
+    const std::string redis_cmd = "redis-server --port " + std::to_string(redis_port) +
+                                  " --bind 127.0.0.1 --save '' --appendonly no >/dev/null 2>&1 & echo $!";
+    FILE* rp = ::popen(redis_cmd.c_str(), "r");
+    long redis_pid = 0;
+    if (rp == nullptr || std::fscanf(rp, "%ld", &redis_pid) != 1) return 1;
+    ::pclose(rp);
+    std::this_thread::sleep_for(500ms);
+
     net::io_context ioc(1);
     http::client client(ioc.get_executor(), {});
-    state::memory_store store;
+    log::logger quiet([](log::level, std::string_view) {}, log::level::error);
+    config::redis_settings rs;
+    rs.port = redis_port;
+    state::redis_store store(ioc.get_executor(), rs, quiet);
     api::response_parser parser;
     api::diff_scratch scratch;
     std::vector<api::transition> changes;
@@ -116,6 +131,7 @@ int main() {
     const int rounds = 200;
     double full = 0, fetch_only = 0;
     net::co_spawn(ioc, [&]() -> net::awaitable<void> {
+        if (!co_await store.ensure_ready()) std::abort();
         for (int i = 0; i < 5; ++i) co_await client.get(url, headers);  // warm up
         double start = cpu_seconds();
         for (int i = 0; i < rounds; ++i) {
@@ -137,9 +153,11 @@ int main() {
         start = cpu_seconds();
         for (int i = 0; i < rounds; ++i) co_await client.get(url, headers);
         fetch_only = (cpu_seconds() - start) / rounds;
+        ioc.stop();
     }, net::detached);
     ioc.run();
     ::kill(static_cast<pid_t>(pid), SIGTERM);
+    ::kill(static_cast<pid_t>(redis_pid), SIGTERM);
     std::printf("calendar: %zu bytes (%zu on the wire, gzip), %zu sessions\n", bytes, wire, sessions);
     report.add({"cpu_per_poll_end_to_end", full * 1e6, "us", "", 0, "http fetch + gunzip alone", fetch_only * 1e6});
     report.print();

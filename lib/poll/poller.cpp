@@ -61,7 +61,9 @@ net::awaitable<void> poller::run() {
             // Calls made before a restart still count against CoWIN's window.
             try {
                 budget_.restore(co_await store_.load_call_times(), clock::now());
+                decode_locations(co_await store_.load_value("locations"), pin_districts_, district_ids_);
                 budget_restored = true;
+                update_coverage();
                 if (budget_.used(clock::now()) > 0) {
                     log_.info("budget: calls made before this start, still in CoWIN's window: ",
                               budget_.used(clock::now()), " of ", budget_.calls());
@@ -197,7 +199,13 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
     out.sessions = next.snap.sessions.size();
     out.transitions = transitions_.size();
     if (log_.enabled(log::level::debug)) log_transitions(k, previous ? previous->snap : empty, next.snap, transitions_);
-    learn_locations(k);
+    if (learn_locations(k)) {
+        try {
+            co_await store_.save_value("locations", encode_locations(pin_districts_, district_ids_));
+        } catch (const std::exception& e) {
+            log_.warning("Failed to save what was learned about pincodes: ", e.what());
+        }
+    }
     if (!co_await store_.commit(key, expected, std::move(next))) {
         out.result = "superseded by another writer; will poll again";
         co_return finish();
@@ -207,13 +215,17 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
     co_return finish();
 }
 
-void poller::learn_locations(const target_key& k) {
+bool poller::learn_locations(const target_key& k) {
     const api::response_view& v = parser_.view();
+    bool changed = false;
     if (k.type == target_key::kind::district) {
         for (const auto& c : v.centers) {
             std::string name(c.district_name);
             while (!name.empty() && name.back() == ' ') name.pop_back();
-            if (!name.empty()) district_ids_[name] = k.id;
+            if (name.empty()) continue;
+            auto [it, inserted] = district_ids_.try_emplace(name, k.id);
+            changed = changed || inserted || it->second != k.id;
+            it->second = k.id;
         }
     } else if (k.week == 0) {
         std::vector<std::string> names;
@@ -222,8 +234,14 @@ void poller::learn_locations(const target_key& k) {
             while (!name.empty() && name.back() == ' ') name.pop_back();
             if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
         }
+        changed = pin_districts_[k.id] != names;
         pin_districts_[k.id] = names;
     }
+    update_coverage();
+    return changed;
+}
+
+void poller::update_coverage() {
     std::vector<std::int64_t> polled;
     for (const auto& [key, t] : scheduler_.targets()) {
         if (key.type == target_key::kind::district) polled.push_back(key.id);
@@ -240,7 +258,7 @@ void poller::learn_locations(const target_key& k) {
             scheduler_.set_covered(pin, false);
         }
     }
-    for (auto pin : covered) scheduler_.set_covered(pin, true);
+    for (auto pin : covered) scheduler_.set_covered(pin, true, clock::now());
     covered_ = covered;
 }
 

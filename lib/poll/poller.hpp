@@ -58,7 +58,8 @@ public:
 private:
     boost::asio::awaitable<poll_outcome> poll_once(const target_key& k);
     /// Learns which districts a pincode's centres lie in, and marks covered pincodes.
-    void learn_locations(const target_key& k);
+    bool learn_locations(const target_key& k);  ///< true when something new was learned
+    void update_coverage();
     void log_transitions(const target_key& k, const api::snapshot& before, const api::snapshot& after,
                          const std::vector<api::transition>& ts) const;
 

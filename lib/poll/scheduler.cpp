@@ -1,6 +1,7 @@
 #include "poll/scheduler.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 namespace cowin::poll {
@@ -43,9 +44,11 @@ bool scheduler::eligible(const target_state& t, clock::time_point now) const {
     return !t.parked && now >= t.retry_at && (t.last_attempt == clock::time_point{} || now - t.last_attempt >= interval);
 }
 
-void scheduler::set_covered(std::int64_t pincode, bool covered) {
+void scheduler::set_covered(std::int64_t pincode, bool covered, clock::time_point now) {
     for (auto& [k, t] : targets_) {
-        if (k.type == target_key::kind::pincode && k.id == pincode) t.covered = covered;
+        if (k.type != target_key::kind::pincode || k.id != pincode) continue;
+        t.covered = covered;
+        if (covered && t.last_attempt == clock::time_point{}) t.last_attempt = now;
     }
 }
 
@@ -127,6 +130,43 @@ void scheduler::park(const target_key& k, std::string why) {
 const target_state* scheduler::find(const target_key& k) const {
     auto it = targets_.find(k);
     return it == targets_.end() ? nullptr : &it->second;
+}
+
+std::string encode_locations(const std::map<std::int64_t, std::vector<std::string>>& pin_districts,
+                             const std::map<std::string, std::int64_t>& district_ids) {
+    std::string out;
+    for (const auto& [pin, names] : pin_districts) {
+        out += "P " + std::to_string(pin);
+        for (const auto& n : names) out += "\t" + n;
+        out += "\n";
+    }
+    for (const auto& [name, id] : district_ids) out += "D " + std::to_string(id) + "\t" + name + "\n";
+    return out;
+}
+
+void decode_locations(std::string_view text, std::map<std::int64_t, std::vector<std::string>>& pin_districts,
+                      std::map<std::string, std::int64_t>& district_ids) {
+    while (!text.empty()) {
+        auto nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+        if (line.size() < 3 || line[1] != ' ') continue;
+        std::vector<std::string> fields;
+        std::string_view rest = line.substr(2);
+        while (true) {
+            auto tab = rest.find('\t');
+            fields.emplace_back(rest.substr(0, tab));
+            if (tab == std::string_view::npos) break;
+            rest = rest.substr(tab + 1);
+        }
+        std::int64_t n = 0;
+        if (std::from_chars(fields[0].data(), fields[0].data() + fields[0].size(), n).ec != std::errc{}) continue;
+        if (line[0] == 'P') {
+            pin_districts[n] = std::vector<std::string>(fields.begin() + 1, fields.end());
+        } else if (line[0] == 'D' && fields.size() == 2) {
+            district_ids[fields[1]] = n;
+        }
+    }
 }
 
 std::chrono::milliseconds failure_backoff(int failures, double unit_random) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "poll/budget.hpp"
@@ -67,8 +68,9 @@ public:
     void failed(const target_key& k, clock::time_point now, std::chrono::milliseconds backoff, std::string why);
     /// CoWIN refused the request itself (400): stop polling it until the target set changes.
     void park(const target_key& k, std::string why);
-    /// Marks pincode `pincode`'s targets covered (or not) by polled districts.
-    void set_covered(std::int64_t pincode, bool covered);
+    /// Marks pincode `pincode`'s targets covered (or not) by polled districts. A covered target never
+    /// attempted in this process (coverage restored after a restart) counts as attempted `now`.
+    void set_covered(std::int64_t pincode, bool covered, clock::time_point now = {});
 
     const std::map<target_key, target_state>& targets() const { return targets_; }
     const target_state* find(const target_key& k) const;
@@ -85,6 +87,12 @@ private:
 std::vector<std::int64_t> covered_pincodes(const std::map<std::int64_t, std::vector<std::string>>& pin_districts,
                                            const std::map<std::string, std::int64_t>& district_ids,
                                            const std::vector<std::int64_t>& polled);
+
+/// The two maps as text ("P <pincode>\t<name>\t<name>..." and "D <id>\t<name>" lines) and back.
+std::string encode_locations(const std::map<std::int64_t, std::vector<std::string>>& pin_districts,
+                             const std::map<std::string, std::int64_t>& district_ids);
+void decode_locations(std::string_view text, std::map<std::int64_t, std::vector<std::string>>& pin_districts,
+                      std::map<std::string, std::int64_t>& district_ids);
 
 /// Transient backoff for a target after `failures` consecutive failures: 5 s doubling to 5 min, with
 /// +-25% jitter from `unit_random` in [0, 1).

@@ -110,4 +110,17 @@ net::awaitable<void> redis_store::save_call_times(std::vector<std::int64_t> time
     check(co_await conn_.command(std::move(args), timeout_), "SET");
 }
 
+net::awaitable<std::string> redis_store::load_value(std::string name) {
+    if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
+    std::vector<std::string> args{"GET", settings_.key_prefix + "value:" + name};
+    auto r = check(co_await conn_.command(std::move(args), timeout_), "GET");
+    co_return r.reply.kind == redis_reply::type::string ? r.reply.str : std::string{};
+}
+
+net::awaitable<void> redis_store::save_value(std::string name, std::string value) {
+    if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
+    std::vector<std::string> args{"SET", settings_.key_prefix + "value:" + name, std::move(value)};
+    check(co_await conn_.command(std::move(args), timeout_), "SET");
+}
+
 }  // namespace cowin::state

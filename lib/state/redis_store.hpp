@@ -24,6 +24,8 @@ public:
     boost::asio::awaitable<bool> commit(std::string target, std::uint64_t expected, stored_snapshot next) override;
     boost::asio::awaitable<std::vector<std::int64_t>> load_call_times() override;
     boost::asio::awaitable<void> save_call_times(std::vector<std::int64_t> times) override;
+    boost::asio::awaitable<std::string> load_value(std::string name) override;
+    boost::asio::awaitable<void> save_value(std::string name, std::string value) override;
     boost::asio::awaitable<bool> ensure_ready() override;
     bool ready() const override { return conn_.connected(); }
     const char* name() const override { return "redis"; }

@@ -35,6 +35,9 @@ public:
     /// The budget's recent call times (ms since the epoch), so a restart cannot overspend CoWIN's limit.
     virtual boost::asio::awaitable<std::vector<std::int64_t>> load_call_times() = 0;
     virtual boost::asio::awaitable<void> save_call_times(std::vector<std::int64_t> times) = 0;
+    /// Small named values the poller keeps across restarts (the pincode -> districts map); "" if none.
+    virtual boost::asio::awaitable<std::string> load_value(std::string name) = 0;
+    virtual boost::asio::awaitable<void> save_value(std::string name, std::string value) = 0;
     /// Ready to serve (for /readyz): the memory store always is.
     virtual bool ready() const = 0;
     /// (Re)connects where needed, with backoff; true when ready.
@@ -51,6 +54,11 @@ public:
         call_times_ = std::move(times);
         co_return;
     }
+    boost::asio::awaitable<std::string> load_value(std::string name) override { co_return values_[name]; }
+    boost::asio::awaitable<void> save_value(std::string name, std::string value) override {
+        values_[name] = std::move(value);
+        co_return;
+    }
     bool ready() const override { return true; }
     boost::asio::awaitable<bool> ensure_ready() override { co_return true; }
     const char* name() const override { return "memory"; }
@@ -58,6 +66,7 @@ public:
 private:
     std::map<std::string, stored_snapshot> snapshots_;
     std::vector<std::int64_t> call_times_;
+    std::map<std::string, std::string> values_;
 };
 
 }  // namespace cowin::state

@@ -264,3 +264,35 @@ TEST(poller, a_pincode_inside_a_polled_district_costs_no_calls_of_its_own) {
 
 }  // namespace
 }  // namespace cowin
+
+namespace cowin {
+namespace {
+
+TEST(poller_redis, what_was_learned_about_a_pincode_survives_a_restart) {
+    test::redis_server redis;
+    background_process sandbox(test::sandbox_command({"--districts", "363", "--centres-per-district", "4", "--rate-limit", "1000/5m"}),
+                               "listening on");
+    test::http_client control("127.0.0.1", sandbox.port());
+    api::response_parser parser;
+    ASSERT_FALSE(parser.parse(api::endpoint::calendar,
+                              control.get("/api/v2/appointment/sessions/public/calendarByDistrict?district_id=363&date=" + test::india_today()).body));
+    const std::string pin = std::to_string(parser.view().centers.at(0).pincode);
+    temp_dir dir;
+    std::string cfg = redis_config("http://127.0.0.1:" + std::to_string(sandbox.port()) + "/api", redis.port());
+    cfg.replace(cfg.find("log:\n"), 5, "subscriptions:\n  - id: by-pin\n    pincode: " + pin + "\n    notify: {log: true}\nlog:\n");
+    const std::string path = dir.write("c.yaml", cfg);
+    {
+        background_process notifier(daemon(path), "starting:", dir.file("1.log"));
+        ASSERT_TRUE(notifier.wait_for_output("pincode " + pin + ": every centre lies in a polled district")) << notifier.output();
+        EXPECT_EQ(notifier.stop(), 0);
+    }
+    background_process notifier(daemon(path), "starting:", dir.file("2.log"));
+    ASSERT_TRUE(notifier.wait_for_output("pincode " + pin + ": every centre lies in a polled district")) << notifier.output();
+    ASSERT_TRUE(notifier.wait_for_output("poll district 363")) << notifier.output();
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    simdjson::dom::parser p;
+    EXPECT_EQ(stats(control, p)["calls"]["calendarByPin"]["200"].get_int64().value(), 1);  // the first run's only
+}
+
+}  // namespace
+}  // namespace cowin

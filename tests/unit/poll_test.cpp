@@ -234,3 +234,21 @@ TEST(pincode_coverage, a_covered_pincode_is_polled_only_hourly) {
 
 }  // namespace
 }  // namespace cowin::poll
+
+namespace cowin::poll {
+namespace {
+
+TEST(pincode_coverage, the_learned_maps_round_trip_as_text) {
+    std::map<std::int64_t, std::vector<std::string>> pins{{110085, {"North Delhi", "North West Delhi"}}, {400001, {}}};
+    std::map<std::string, std::int64_t> ids{{"North Delhi", 145}, {"Pune", 363}};
+    std::map<std::int64_t, std::vector<std::string>> pins2;
+    std::map<std::string, std::int64_t> ids2;
+    decode_locations(encode_locations(pins, ids), pins2, ids2);
+    EXPECT_EQ(pins2, pins);
+    EXPECT_EQ(ids2, ids);
+    decode_locations("garbage\nP x\tA\nD 12\n\n", pins2, ids2);  // damaged lines are skipped
+    EXPECT_EQ(ids2, ids);
+}
+
+}  // namespace
+}  // namespace cowin::poll
