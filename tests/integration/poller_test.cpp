@@ -241,19 +241,30 @@ TEST(poller_redis, the_budget_counts_calls_made_before_a_restart) {
 namespace cowin {
 namespace {
 
+/// The pincode of a centre the sandbox serves in district 363.
+std::string a_pincode_of_363(test::http_client& control) {
+    api::response_parser parser;
+    auto body = control.get("/api/v2/appointment/sessions/public/calendarByDistrict?district_id=363&date=" + test::india_today()).body;
+    if (parser.parse(api::endpoint::calendar, body) || parser.view().centers.empty()) return "";
+    return std::to_string(parser.view().centers.front().pincode);
+}
+
+/// `cfg` with one subscription on `pin` (log channel).
+std::string with_pincode_subscription(std::string cfg, const std::string& pin) {
+    cfg.replace(cfg.find("log:\n"), 5, "subscriptions:\n  - id: by-pin\n    pincode: " + pin + "\n    notify: {log: true}\nlog:\n");
+    return cfg;
+}
+
 TEST(poller, a_pincode_inside_a_polled_district_costs_no_calls_of_its_own) {
     background_process sandbox(test::sandbox_command({"--districts", "363", "--centres-per-district", "4", "--rate-limit", "1000/5m"}),
                                "listening on");
     test::http_client control("127.0.0.1", sandbox.port());
-    api::response_parser parser;
-    ASSERT_FALSE(parser.parse(api::endpoint::calendar,
-                              control.get("/api/v2/appointment/sessions/public/calendarByDistrict?district_id=363&date=" + test::india_today()).body));
-    const std::string pin = std::to_string(parser.view().centers.at(0).pincode);
+    const std::string pin = a_pincode_of_363(control);
+    ASSERT_FALSE(pin.empty());
     temp_dir dir;
     const std::string base = "http://127.0.0.1:" + std::to_string(sandbox.port()) + "/api";
-    std::string cfg = config(base, "363");
-    cfg.replace(cfg.find("log:\n"), 5, "subscriptions:\n  - id: by-pin\n    pincode: " + pin + "\n    notify: {log: true}\nlog:\n");
-    background_process notifier(daemon(dir.write("c.yaml", cfg)), "starting:", dir.file("log"));
+    background_process notifier(daemon(dir.write("c.yaml", with_pincode_subscription(config(base, "363"), pin))), "starting:",
+                                dir.file("log"));
     ASSERT_TRUE(notifier.wait_for_output("pincode " + pin + ": every centre lies in a polled district")) << notifier.output();
     std::this_thread::sleep_for(std::chrono::seconds(4));
     simdjson::dom::parser p;
@@ -273,14 +284,11 @@ TEST(poller_redis, what_was_learned_about_a_pincode_survives_a_restart) {
     background_process sandbox(test::sandbox_command({"--districts", "363", "--centres-per-district", "4", "--rate-limit", "1000/5m"}),
                                "listening on");
     test::http_client control("127.0.0.1", sandbox.port());
-    api::response_parser parser;
-    ASSERT_FALSE(parser.parse(api::endpoint::calendar,
-                              control.get("/api/v2/appointment/sessions/public/calendarByDistrict?district_id=363&date=" + test::india_today()).body));
-    const std::string pin = std::to_string(parser.view().centers.at(0).pincode);
+    const std::string pin = a_pincode_of_363(control);
+    ASSERT_FALSE(pin.empty());
     temp_dir dir;
-    std::string cfg = redis_config("http://127.0.0.1:" + std::to_string(sandbox.port()) + "/api", redis.port());
-    cfg.replace(cfg.find("log:\n"), 5, "subscriptions:\n  - id: by-pin\n    pincode: " + pin + "\n    notify: {log: true}\nlog:\n");
-    const std::string path = dir.write("c.yaml", cfg);
+    const std::string path = dir.write(
+        "c.yaml", with_pincode_subscription(redis_config("http://127.0.0.1:" + std::to_string(sandbox.port()) + "/api", redis.port()), pin));
     {
         background_process notifier(daemon(path), "starting:", dir.file("1.log"));
         ASSERT_TRUE(notifier.wait_for_output("pincode " + pin + ": every centre lies in a polled district")) << notifier.output();
