@@ -1,13 +1,10 @@
 #include "cowin/model.hpp"
+#include "util/text.hpp"
 
 namespace cowin::api {
 
 namespace {
-void assign_trimmed(std::string& out, std::string_view s) {
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    out.assign(s);
-}
+void assign_trimmed(std::string& out, std::string_view s) { out.assign(util::trim_spaces(s)); }
 }  // namespace
 
 void materialize_into(const response_view& r, std::uint32_t session_index, session_detail& d) {

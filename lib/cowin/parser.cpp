@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cowin/parse_kernel.hpp"
+#include "util/text.hpp"
 
 namespace cowin::api {
 
@@ -193,11 +194,6 @@ std::optional<parse_error> response_parser::run(endpoint e, std::string_view jso
 namespace {
 namespace sj = simdjson::ondemand;
 
-std::string_view trim_spaces(std::string_view s) {
-    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-    return s;
-}
 
 // {"<list>":[{"<id_key>":N,"<name_key>":"..."}...], ...}: the shape of both location endpoints.
 template <class T>
@@ -228,7 +224,7 @@ int parse_location_list(sj::parser& parser, std::string_view json, const char* l
                 } else if (entry.key().unsafe_is_equal(name_key)) {
                     std::string_view s;
                     if (auto e = entry.value().get_string().get(s)) return e;
-                    t.*name = std::string(trim_spaces(s));
+                    t.*name = std::string(util::trim_spaces(s));
                 }
             }
             out.push_back(std::move(t));

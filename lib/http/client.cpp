@@ -1,4 +1,5 @@
 #include "http/client.hpp"
+#include "util/text.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -139,9 +140,7 @@ net::awaitable<response> exchange(Stream& stream, beast::flat_buffer& buffer, bh
     response out;
     out.status = static_cast<int>(res.result_int());
     for (const auto& f : res) {
-        std::string name(f.name_string());
-        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        out.headers[name] = std::string(f.value());
+        out.headers[util::to_lower_ascii(f.name_string())] = std::string(f.value());
     }
     out.wire_bytes = res.body().size();
     const std::string encoding = out.header("content-encoding");

@@ -10,6 +10,7 @@
 #include "config/duration.hpp"
 #include "cowin/classify.hpp"
 #include "cowin/request.hpp"
+#include "util/text.hpp"
 
 namespace cowin::poll {
 
@@ -220,8 +221,7 @@ bool poller::learn_locations(const target_key& k) {
     bool changed = false;
     if (k.type == target_key::kind::district) {
         for (const auto& c : v.centers) {
-            std::string name(c.district_name);
-            while (!name.empty() && name.back() == ' ') name.pop_back();
+            std::string name(util::trim_spaces(c.district_name));
             if (name.empty()) continue;
             auto [it, inserted] = district_ids_.try_emplace(name, k.id);
             changed = changed || inserted || it->second != k.id;
@@ -230,8 +230,7 @@ bool poller::learn_locations(const target_key& k) {
     } else if (k.week == 0) {
         std::vector<std::string> names;
         for (const auto& c : v.centers) {
-            std::string name(c.district_name);
-            while (!name.empty() && name.back() == ' ') name.pop_back();
+            std::string name(util::trim_spaces(c.district_name));
             if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
         }
         changed = pin_districts_[k.id] != names;

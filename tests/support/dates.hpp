@@ -1,17 +1,12 @@
 #pragma once
-#include <ctime>
+#include <chrono>
 #include <string>
+
+#include "cowin/request.hpp"
 
 namespace cowin::test {
 
 /// Today in India as CoWIN's date parameter wants it: DD-MM-YYYY.
-inline std::string india_today() {
-    const std::time_t now = std::time(nullptr) + 5 * 3600 + 30 * 60;
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[16];
-    std::strftime(buf, sizeof buf, "%d-%m-%Y", &tm);
-    return buf;
-}
+inline std::string india_today() { return api::to_cowin(api::india_date(std::chrono::system_clock::now())); }
 
 }  // namespace cowin::test

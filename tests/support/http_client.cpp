@@ -1,4 +1,5 @@
 #include "support/http_client.hpp"
+#include "util/text.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -86,9 +87,7 @@ http_answer http_client::request(const std::string& method, const std::string& t
         out.error.clear();
         out.status = static_cast<int>(res.result_int());
         for (const auto& f : res) {
-            std::string name(f.name_string());
-            for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            out.headers[name] = std::string(f.value());
+            out.headers[util::to_lower_ascii(f.name_string())] = std::string(f.value());
         }
         out.body = res.body();
         if (!res.keep_alive()) {

@@ -1,4 +1,5 @@
 #include "server.hpp"
+#include "util/text.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -35,9 +36,7 @@ request to_request(const http::request<http::string_body>& in, const std::string
         r.path = std::string(in.target());
     }
     for (const auto& f : in) {
-        std::string name(f.name_string());
-        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        r.headers[name] = std::string(f.value());
+        r.headers[util::to_lower_ascii(f.name_string())] = std::string(f.value());
     }
     return r;
 }

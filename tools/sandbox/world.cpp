@@ -6,17 +6,13 @@
 #include <map>
 
 #include "util/json_writer.hpp"
+#include "util/text.hpp"
 
 namespace cowin::sandbox {
 
 using api::civil_date;
 using api::days_since_epoch;
 using api::from_days_since_epoch;
-
-civil_date today_in_india() {
-    const std::time_t now = std::time(nullptr) + 5 * 3600 + 30 * 60;
-    return from_days_since_epoch(static_cast<std::int32_t>(now / 86400));
-}
 
 namespace {
 
@@ -363,12 +359,7 @@ void world::churn(double openings, civil_date today, std::mt19937& rng) {
 }
 
 std::string world::load_calendar(const api::response_view& v) {
-    auto lower = [](std::string_view in) {
-        std::string out;
-        for (char c : in) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        while (!out.empty() && out.back() == ' ') out.pop_back();
-        return out;
-    };
+    auto lower = [](std::string_view in) { return util::to_lower_ascii(util::trim_spaces(in)); };
     for (std::uint32_t i = 0; i < v.sessions.size(); ++i) {
         const api::session_detail d = api::materialize(v, i);
         const api::center_view& cv = v.centers[v.sessions[i].center];

@@ -12,6 +12,7 @@
 
 #include "cowin/civil_date.hpp"
 #include "cowin/model.hpp"
+#include "cowin/request.hpp"
 #include "cowin/vaccine.hpp"
 
 namespace cowin::sandbox {
@@ -35,7 +36,6 @@ struct session {
     int dose2 = 0;
     int extra = 0;  ///< capacity that is neither dose (served as available_capacity - dose1 - dose2)
     int slot_style = 0;  ///< 0: strings, 1: {time, seats} objects (April 2022 on)
-    bool closed = false;
 
     int total() const { return dose1 + dose2 + extra; }
 };
@@ -139,7 +139,7 @@ private:
     std::mt19937_64 ids_;
 };
 
-/// Today in India (IST, UTC+05:30).
-api::civil_date today_in_india();
+/// Today in India, for the generated data.
+inline api::civil_date today_in_india() { return api::india_date(std::chrono::system_clock::now()); }
 
 }  // namespace cowin::sandbox
