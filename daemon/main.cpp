@@ -9,7 +9,17 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "admin/api.hpp"
+#include "admin/status.hpp"
 #include "cli/options.hpp"
+#include "metrics/registry.hpp"
+#include "subs/repository.hpp"
+#include "subs/service.hpp"
 #include "config/duration.hpp"
 #include "http/client.hpp"
 #include "poll/poller.hpp"
@@ -46,6 +56,57 @@ int check_config(const std::string& path) {
     return exit_ok;
 }
 
+// Alerts until the delivery workers exist: counted and logged, one line each.
+void log_alerts(const cowin::log::logger& log, cowin::metrics::registry& reg, std::vector<cowin::subs::alert_draft>&& alerts) {
+    for (const auto& a : alerts) {
+        reg.add("matches_total", "", static_cast<double>(a.sessions.size()));
+        std::string line = "alert for " + a.subscription_id + ": " + std::to_string(a.sessions.size()) + " session" +
+                           (a.sessions.size() == 1 ? "" : "s") + " open in " + (a.by_pincode ? "pincode " : "district ") +
+                           std::to_string(a.target_id) + ":";
+        for (auto i : a.sessions) {
+            const auto& d = (*a.pool)[i];
+            line += " [" + d.center_name + ", " + cowin::api::to_iso(d.date) + ", " + d.vaccine + ", " +
+                    std::to_string(d.cap.total) + " doses]";
+        }
+        log.info(line);
+    }
+}
+
+void wire_metrics(cowin::metrics::registry& reg, cowin::poll::poller& poller, const cowin::subs::service& subs) {
+    using cowin::metrics::labels;
+    poller.on_poll = [&reg](const cowin::poll::poll_outcome& o) {
+        const bool called = o.status != 0 || o.result.find("blocked") == std::string::npos;
+        if (called) {
+            reg.add("cowin_calls_total",
+                    labels({{"endpoint", o.target.type == cowin::poll::target_key::kind::district ? "calendarByDistrict"
+                                                                                                 : "calendarByPin"},
+                            {"status", std::to_string(o.status)}}));
+        }
+        const std::string result = o.result == "ok" || o.result == "unchanged" ? o.result
+                                   : o.result.starts_with("blocked")          ? std::string("blocked")
+                                                                               : std::string("failed");
+        reg.add("polls_total", labels({{"result", result}}));
+        reg.add("transitions_total", labels({{"kind", "appeared"}}), static_cast<double>(o.appeared));
+        reg.add("transitions_total", labels({{"kind", "disappeared"}}), static_cast<double>(o.disappeared));
+        reg.add("transitions_total", labels({{"kind", "changed"}}), static_cast<double>(o.changed));
+    };
+    reg.collect([&poller, &subs](cowin::metrics::registry& r) {
+        const auto now = cowin::poll::clock::now();
+        r.set("budget_used_calls", "", poller.spent().used(now));
+        r.set("budget_limit_calls", "", poller.spent().calls());
+        r.clear("poll_age_seconds");
+        for (const auto& [k, t] : poller.schedule().targets()) {
+            if (t.last_success == cowin::poll::clock::time_point{}) continue;
+            r.set("poll_age_seconds", labels({{"target", k.store_key()}}),
+                  std::chrono::duration<double>(now - t.last_success).count());
+        }
+        for (auto [bit, name] : {std::pair{cowin::subs::webhook, "webhook"}, std::pair{cowin::subs::telegram, "telegram"},
+                                 std::pair{cowin::subs::sms, "sms"}, std::pair{cowin::subs::log, "log"}}) {
+            r.set("subscriptions", labels({{"channel", name}}), static_cast<double>(subs.index().count_with(bit)));
+        }
+    });
+}
+
 int run(const std::string& path) {
     auto loaded = cowin::config::load_file(path);
     print_diagnostics(loaded.diag);
@@ -58,29 +119,93 @@ int run(const std::string& path) {
     hs.ca_file = cfg.cowin.ca_file;
     cowin::http::client client(ioc.get_executor(), hs);
     std::unique_ptr<cowin::state::store> store_owner;
+    std::unique_ptr<cowin::subs::repository> repo_owner;
     if (cfg.state.backend == cowin::config::state_backend::redis) {
-        store_owner = std::make_unique<cowin::state::redis_store>(ioc.get_executor(), cfg.state.redis, log);
+        auto redis = std::make_unique<cowin::state::redis_store>(ioc.get_executor(), cfg.state.redis, log);
+        repo_owner = std::make_unique<cowin::subs::redis_repository>(*redis);
+        store_owner = std::move(redis);
     } else {
         store_owner = std::make_unique<cowin::state::memory_store>();
+        repo_owner = std::make_unique<cowin::subs::memory_repository>();
     }
     cowin::state::store& store = *store_owner;
     cowin::poll::poller poller(cfg, client, store, log);
+    cowin::subs::service subs(*repo_owner, store, log, cfg.cowin.weeks_ahead);
+    cowin::metrics::registry reg;
+    cowin::metrics::describe_all(reg);
+    wire_metrics(reg, poller, subs);
+
+    subs.sources = [&poller](const cowin::config::subscription& s) { return poller.sources_of(s); };
+    subs.on_targets_changed = [&] { poller.set_targets(cowin::poll::targets_of(cfg, subs.index())); };
+    auto sink = [&log, &reg](std::vector<cowin::subs::alert_draft>&& a) { log_alerts(log, reg, std::move(a)); };
+    subs.on_alerts = sink;
+    poller.on_alerts = sink;
+    poller.match = [&subs](const cowin::subs::poll_result& p, std::chrono::system_clock::time_point fetched,
+                           std::vector<cowin::subs::alert_draft>& out) { subs.match(p, fetched, out); };
+
+    bool subscriptions_loaded = false;
+    cowin::admin::api_context api{subs, reg, cfg.admin.token.value,
+                                  [&] { return subscriptions_loaded && store.ready(); },
+                                  [&] { return cowin::admin::status_json(poller, subs.index().size(), store.ready()); }};
+    std::unique_ptr<cowin::admin::server> admin;
+    try {
+        admin = std::make_unique<cowin::admin::server>(
+            ioc.get_executor(), cfg.admin.listen, [&api](cowin::admin::request& r) { return cowin::admin::handle(api, r); },
+            log);
+    } catch (const std::exception& e) {
+        log.error(e.what());
+        return exit_failure;
+    }
+    if (cfg.admin.token.value.empty()) {
+        log.warning("no admin token (", cfg.admin.token.file.empty() ? std::string("admin.token_env") : cfg.admin.token.file,
+                    "): the /v1 admin API refuses every request until one is configured");
+    }
     const auto plan = cowin::config::make_plan(cfg);
     log.notice("cowin-notifier ", cowin::version, " starting: config ", path, ", state ", store.name(), ", ",
                plan.targets.size(), " targets, budget ", cfg.cowin.rate_limit.calls, " calls per ",
-               cowin::config::format_duration(cfg.cowin.rate_limit.period), " at ", cfg.cowin.base_url);
+               cowin::config::format_duration(cfg.cowin.rate_limit.period), " at ", cfg.cowin.base_url,
+               "; admin API on ", cfg.admin.listen.substr(0, cfg.admin.listen.rfind(':')), ":", admin->port());
 
+    bool stopping = false;
     net::signal_set signals(ioc, SIGTERM, SIGINT);
     net::steady_timer grace(ioc);
+    auto finish = [&] {
+        signals.cancel();
+        grace.cancel();
+        ioc.stop();
+    };
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         log.notice("received ", sig == SIGTERM ? "SIGTERM" : "SIGINT", "; stopping");
+        stopping = true;
         poller.stop();
+        admin->stop();
         // A poll in flight gets a few seconds to finish; then everything stops.
         grace.expires_after(std::chrono::seconds(5));
         grace.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
     });
-    net::co_spawn(ioc, poller.run(), [&](std::exception_ptr e) {
+    net::co_spawn(ioc, admin->run(), net::detached);
+    // Subscriptions first: polling without them would see openings nobody is matched against.
+    auto start = [&]() -> net::awaitable<void> {
+        net::steady_timer wait(co_await net::this_coro::executor);
+        while (!stopping) {
+            try {
+                if (co_await store.ensure_ready()) {
+                    co_await subs.load(cfg.subscriptions);
+                    break;
+                }
+            } catch (const std::exception& e) {
+                log.warning("loading subscriptions failed: ", e.what(), "; retrying");
+            }
+            wait.expires_after(std::chrono::seconds(1));
+            co_await wait.async_wait(net::as_tuple(net::use_awaitable));
+        }
+        if (stopping) co_return;
+        subscriptions_loaded = true;
+        poller.set_targets(cowin::poll::targets_of(cfg, subs.index()));
+        co_await poller.run();
+    };
+    net::co_spawn(ioc, start(), [&](std::exception_ptr e) {
         if (e) {
             try {
                 std::rethrow_exception(e);
@@ -88,9 +213,7 @@ int run(const std::string& path) {
                 log.error("the poll loop failed: ", ex.what());
             }
         }
-        signals.cancel();
-        grace.cancel();
-        ioc.stop();
+        finish();
     });
     ioc.run();
     log.notice("stopped after ", poller.polls(), " polls");

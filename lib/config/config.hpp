@@ -118,7 +118,7 @@ struct log_settings {
     log::level level = log::level::info;
 };
 
-enum class fee_filter { any, free, paid };
+enum class fee_filter : std::uint8_t { any, free, paid };
 
 struct webhook_target {
     std::string url;

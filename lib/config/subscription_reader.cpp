@@ -98,14 +98,14 @@ void read_notify(map_reader& parent, notify_settings& out) {
 }  // namespace
 
 subscription read_subscription(yaml_reader& r, const YAML::Node& node, const std::string& path,
-                               const YAML::Mark& fallback) {
+                               const YAML::Mark& fallback, bool id_required) {
     subscription s;
     map_reader m(r, node, path, fallback);
     if (!node.IsMap()) return s;
 
     m.get("id", s.id);
     if (!m.has("id")) {
-        r.error(m.mark(), m.path_of("id"), "expected an id, got nothing");
+        if (id_required) r.error(m.mark(), m.path_of("id"), "expected an id, got nothing");
     } else {
         accept(m, "id", m.take("id"), check::subscription_id(s.id));
     }
@@ -120,7 +120,7 @@ subscription read_subscription(yaml_reader& r, const YAML::Node& node, const std
         if (auto v = r.to_int(d, m.mark_of("district_id"), m.path_of("district_id"), 1, 99999)) s.district_id = *v;
     }
     if (YAML::Node p = m.take("pincode")) {
-        if (p.IsScalar() && !check::pincode(p.Scalar())) {
+        if (p.IsScalar() && p.Tag() != json_bool_tag && !check::pincode(p.Scalar())) {
             s.pincode = p.Scalar();
         } else {
             r.expected(p, m.mark_of("pincode"), m.path_of("pincode"), *check::pincode(""));
@@ -130,7 +130,7 @@ subscription read_subscription(yaml_reader& r, const YAML::Node& node, const std
         if (auto v = r.to_int(a, m.mark_of("age"), m.path_of("age"), 0, 130)) s.age = static_cast<int>(*v);
     }
     if (YAML::Node d = m.take("dose")) {
-        if (d.IsScalar() && (d.Scalar() == "1" || d.Scalar() == "2")) {
+        if (d.IsScalar() && d.Tag() != json_string_tag && (d.Scalar() == "1" || d.Scalar() == "2")) {
             s.dose = d.Scalar() == "1" ? 1 : 2;
         } else {
             r.expected(d, m.mark_of("dose"), m.path_of("dose"), *check::dose(0));

@@ -64,7 +64,7 @@ void yaml_reader::expected(const YAML::Node& node, const YAML::Mark& fallback, s
 std::optional<std::int64_t> yaml_reader::to_int(const YAML::Node& n, const YAML::Mark& at, const std::string& path,
                                                 std::int64_t lo, std::int64_t hi) {
     std::string what = "an integer between " + std::to_string(lo) + " and " + std::to_string(hi);
-    if (!n.IsScalar()) {
+    if (!n.IsScalar() || n.Tag() == json_string_tag || n.Tag() == json_bool_tag) {
         expected(n, at, path, what);
         return std::nullopt;
     }
@@ -79,7 +79,7 @@ std::optional<std::int64_t> yaml_reader::to_int(const YAML::Node& n, const YAML:
 }
 
 std::optional<std::string> yaml_reader::to_string(const YAML::Node& n, const YAML::Mark& at, const std::string& path) {
-    if (!n.IsScalar()) {
+    if (!n.IsScalar() || n.Tag() == json_number_tag || n.Tag() == json_bool_tag) {
         expected(n, at, path, "a string");
         return std::nullopt;
     }
@@ -184,7 +184,7 @@ void map_reader::get(std::string_view key, std::string& out) {
 void map_reader::get(std::string_view key, bool& out) {
     YAML::Node n = take(key);
     if (!n) return;
-    if (n.IsScalar() && (n.Scalar() == "true" || n.Scalar() == "false")) {
+    if (n.IsScalar() && n.Tag() != json_string_tag && (n.Scalar() == "true" || n.Scalar() == "false")) {
         out = n.Scalar() == "true";
     } else {
         r_.expected(n, mark_of(key), path_of(key), "true or false");

@@ -43,6 +43,12 @@ private:
 
 bool equal_ignoring_case(std::string_view a, std::string_view b);
 
+/// Tags given to scalars that came from JSON (see subscription_json.hpp), so that JSON's types are
+/// kept: "30" is a string there, not the integer a YAML author meant by writing 30 in quotes.
+inline constexpr const char* json_string_tag = "tag:cowin-notifier,2026:json-string";
+inline constexpr const char* json_number_tag = "tag:cowin-notifier,2026:json-number";
+inline constexpr const char* json_bool_tag = "tag:cowin-notifier,2026:json-bool";
+
 /// The node's own position, or `fallback` where yaml-cpp has none (null and absent nodes).
 YAML::Mark mark_or(const YAML::Node& n, const YAML::Mark& fallback);
 /// How a node is named in "got ...": the scalar quoted, or "a mapping", "a list", "nothing".

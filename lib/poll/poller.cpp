@@ -27,11 +27,15 @@ std::vector<std::pair<target_key, int>> targets_of(const config::config& c) {
     return {wanted.begin(), wanted.end()};
 }
 
-namespace {
-std::string store_key(const target_key& k) {
-    return (k.type == target_key::kind::district ? "district:" : "pincode:") + std::to_string(k.id) + ":" +
-           std::to_string(k.week);
+std::vector<std::pair<target_key, int>> targets_of(const config::config& c, const subs::index& subscriptions) {
+    std::map<target_key, int> wanted;
+    for (auto d : c.poll.districts) wanted.try_emplace({target_key::kind::district, d, 0}, 0);
+    for (auto [d, n] : subscriptions.district_counts()) wanted[{target_key::kind::district, d, 0}] += n;
+    for (auto [p, n] : subscriptions.pincode_counts()) wanted[{target_key::kind::pincode, p, 0}] += n;
+    return {wanted.begin(), wanted.end()};
 }
+
+namespace {
 api::endpoint endpoint_of(const target_key&) { return api::endpoint::calendar; }
 }  // namespace
 
@@ -173,7 +177,7 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
     }
     blocks_in_a_row_ = 0;
 
-    const std::string key = store_key(k);
+    const std::string key = k.store_key();
     auto previous = co_await store_.load(key);
     const std::uint64_t fp = api::fingerprint(r.body);
     const std::uint64_t expected = previous ? previous->snap.fingerprint : 0;
@@ -199,6 +203,23 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
     api::diff(previous ? previous->snap : empty, next.snap, transitions_, scratch_);
     out.sessions = next.snap.sessions.size();
     out.transitions = transitions_.size();
+    for (const auto& t : transitions_) {
+        ++(t.what == api::transition::kind::appeared      ? out.appeared
+           : t.what == api::transition::kind::disappeared ? out.disappeared
+                                                          : out.changed);
+    }
+    std::vector<subs::alert_draft> alerts;
+    if (match && !transitions_.empty()) {
+        subs::poll_result p;
+        p.type = k.type == target_key::kind::district ? subs::poll_result::kind::district : subs::poll_result::kind::pincode;
+        p.id = k.id;
+        p.before = previous ? &previous->snap : nullptr;
+        p.after = &next.snap;
+        p.transitions = transitions_;
+        p.today = api::india_date(now);
+        p.covered = [this](std::int64_t pin) { return covered(pin); };
+        match(p, now, alerts);
+    }
     if (log_.enabled(log::level::debug)) log_transitions(k, previous ? previous->snap : empty, next.snap, transitions_);
     if (learn_locations(k)) {
         try {
@@ -213,7 +234,42 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
     }
     scheduler_.succeeded(k, now);
     out.result = "ok";
+    out.alerts = alerts.size();
+    if (!alerts.empty() && on_alerts) on_alerts(std::move(alerts));
     co_return finish();
+}
+
+void poller::set_targets(const std::vector<std::pair<target_key, int>>& targets) {
+    scheduler_.set_targets(targets);
+    update_coverage();
+    if (wake_) wake_->cancel();
+}
+
+bool poller::covered(std::int64_t pincode) const {
+    return std::find(covered_.begin(), covered_.end(), pincode) != covered_.end();
+}
+
+std::vector<std::string> poller::sources_of(const config::subscription& s) const {
+    std::vector<target_key> bases;
+    if (s.district_id) {
+        bases.push_back({target_key::kind::district, *s.district_id, 0});
+    } else {
+        const std::int64_t pin = std::stoll(*s.pincode);
+        auto names = pin_districts_.find(pin);
+        if (covered(pin) && names != pin_districts_.end()) {
+            for (const auto& name : names->second) bases.push_back({target_key::kind::district, district_ids_.at(name), 0});
+        } else {
+            bases.push_back({target_key::kind::pincode, pin, 0});
+        }
+    }
+    std::vector<std::string> out;
+    for (auto b : bases) {
+        for (int week = 0; week < cowin_.weeks_ahead; ++week) {
+            b.week = week;
+            out.push_back(b.store_key());
+        }
+    }
+    return out;
 }
 
 bool poller::learn_locations(const target_key& k) {

@@ -23,6 +23,8 @@
 #include "poll/budget.hpp"
 #include "poll/scheduler.hpp"
 #include "state/store.hpp"
+#include "subs/alert.hpp"
+#include "subs/index.hpp"
 
 namespace cowin::poll {
 
@@ -34,11 +36,16 @@ struct poll_outcome {
     std::size_t bytes = 0;
     std::size_t sessions = 0;
     std::size_t transitions = 0;
+    std::size_t appeared = 0, disappeared = 0, changed = 0;
+    /// Alerts (one per subscription with sessions that opened) this poll caused.
+    std::size_t alerts = 0;
     std::chrono::milliseconds took{0};
 };
 
 /// The targets a config asks for: poll.districts and the subscriptions' districts, and pincodes.
 std::vector<std::pair<target_key, int>> targets_of(const config::config& c);
+/// The same with the subscriptions as indexed (the config's and the API's).
+std::vector<std::pair<target_key, int>> targets_of(const config::config& c, const subs::index& subscriptions);
 
 class poller {
 public:
@@ -48,8 +55,22 @@ public:
     boost::asio::awaitable<void> run();
     void stop();
 
-    /// Test hook: called after every poll.
+    /// Called after every poll (metrics, tests).
     std::function<void(const poll_outcome&)> on_poll;
+    /// Matching: called with each poll's transitions before its snapshot is committed; the drafts it
+    /// adds go to on_alerts once the commit succeeded (and are dropped when another writer won).
+    std::function<void(const subs::poll_result&, std::chrono::system_clock::time_point, std::vector<subs::alert_draft>&)>
+        match;
+    std::function<void(std::vector<subs::alert_draft>&&)> on_alerts;
+
+    /// The wanted targets changed (subscriptions added or removed).
+    void set_targets(const std::vector<std::pair<target_key, int>>& targets);
+    /// A pincode whose centres all lie in polled districts.
+    bool covered(std::int64_t pincode) const;
+    /// The store keys of the snapshots that serve a subscription: its district's, or for a pincode
+    /// the districts covering it (when covered) or its own.
+    std::vector<std::string> sources_of(const config::subscription& s) const;
+    const api::response_view& last_view() const { return parser_.view(); }
 
     const scheduler& schedule() const { return scheduler_; }
     const budget& spent() const { return budget_; }

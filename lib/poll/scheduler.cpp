@@ -12,6 +12,10 @@ std::string target_key::str() const {
     return s;
 }
 
+std::string target_key::store_key() const {
+    return (type == kind::district ? "district:" : "pincode:") + std::to_string(id) + ":" + std::to_string(week);
+}
+
 void scheduler::reconfigure(scheduler_settings s) {
     const bool weeks_changed = s.weeks_ahead != settings_.weeks_ahead;
     settings_ = s;
@@ -42,6 +46,13 @@ void scheduler::set_targets(const std::vector<std::pair<target_key, int>>& wante
 bool scheduler::eligible(const target_state& t, clock::time_point now) const {
     const auto interval = t.covered ? std::max(settings_.min_interval, settings_.covered_interval) : settings_.min_interval;
     return !t.parked && now >= t.retry_at && (t.last_attempt == clock::time_point{} || now - t.last_attempt >= interval);
+}
+
+clock::time_point scheduler::due_at(const target_state& t, clock::time_point now) const {
+    if (t.parked) return {};
+    const auto interval = t.covered ? std::max(settings_.min_interval, settings_.covered_interval) : settings_.min_interval;
+    const auto after_interval = t.last_attempt == clock::time_point{} ? now : t.last_attempt + interval;
+    return std::max(after_interval, t.retry_at);
 }
 
 void scheduler::set_covered(std::int64_t pincode, bool covered, clock::time_point now) {

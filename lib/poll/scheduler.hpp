@@ -25,6 +25,8 @@ struct target_key {
 
     auto operator<=>(const target_key&) const = default;
     std::string str() const;  ///< "district 363", "pincode 411027 week 2"
+    /// Where its snapshot is stored: "district:363:0".
+    std::string store_key() const;
 };
 
 struct target_state {
@@ -73,6 +75,8 @@ public:
     void set_covered(std::int64_t pincode, bool covered, clock::time_point now = {});
 
     const std::map<target_key, target_state>& targets() const { return targets_; }
+    /// When `t` may be polled next (the budget permitting); epoch for a parked target.
+    clock::time_point due_at(const target_state& t, clock::time_point now) const;
     const target_state* find(const target_key& k) const;
 
 private:

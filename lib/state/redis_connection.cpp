@@ -231,4 +231,57 @@ net::awaitable<redis_result> redis_connection::command(std::vector<std::string> 
     co_return std::move(*outcome);
 }
 
+net::awaitable<std::vector<redis_result>> redis_connection::pipeline(std::vector<std::vector<std::string>> commands,
+                                                                     std::chrono::milliseconds timeout) {
+    auto st = state_;
+    if (commands.empty()) co_return std::vector<redis_result>{};
+    if (st->ac == nullptr || !st->is_connected) {
+        std::vector<redis_result> out(commands.size());
+        for (auto& r : out) r.failure = "not connected to Redis";
+        co_return out;
+    }
+    net::steady_timer timer(st->ex, timeout);
+    // Shared with the callbacks, which may outlive this frame after a timeout.
+    struct batch {
+        std::vector<redis_result> results;
+        std::vector<bool> answered;
+        std::size_t left = 0;
+        net::steady_timer* timer = nullptr;
+    };
+    auto b = std::make_shared<batch>();
+    b->results.resize(commands.size());
+    b->answered.assign(commands.size(), false);
+    b->left = commands.size();
+    b->timer = &timer;
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+        std::vector<const char*> argv;
+        std::vector<std::size_t> lens;
+        for (const auto& a : commands[i]) {
+            argv.push_back(a.data());
+            lens.push_back(a.size());
+        }
+        auto p = std::make_shared<pending>();
+        p->done = [b, i](redis_result r) {
+            b->results[i] = std::move(r);
+            b->answered[i] = true;
+            if (--b->left == 0 && b->timer != nullptr) b->timer->cancel();
+        };
+        auto* priv = new std::shared_ptr<pending>(p);
+        if (redisAsyncCommandArgv(st->ac, on_reply, priv, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
+            delete priv;
+            b->results[i].failure = "Redis did not take the command";
+            b->answered[i] = true;
+            if (--b->left == 0) timer.cancel();
+        }
+    }
+    if (b->left > 0) co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    b->timer = nullptr;
+    // Late answers are dropped: the callbacks only touch the shared batch.
+    std::vector<redis_result> out = b->results;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        if (!b->answered[i]) out[i].failure = "Redis did not answer in time: outcome unknown";
+    }
+    co_return out;
+}
+
 }  // namespace cowin::state

@@ -43,6 +43,10 @@ public:
     boost::asio::awaitable<std::string> connect(std::string host, int port, std::string password, int db,
                                                 std::chrono::milliseconds timeout);
     boost::asio::awaitable<redis_result> command(std::vector<std::string> args, std::chrono::milliseconds timeout);
+    /// Sends every command at once (one round trip) and waits for all answers, in order. `timeout`
+    /// covers the whole batch.
+    boost::asio::awaitable<std::vector<redis_result>> pipeline(std::vector<std::vector<std::string>> commands,
+                                                               std::chrono::milliseconds timeout);
     bool connected() const;
     void disconnect();
 

@@ -123,4 +123,20 @@ net::awaitable<void> redis_store::save_value(std::string name, std::string value
     check(co_await conn_.command(std::move(args), timeout_), "SET");
 }
 
+net::awaitable<redis_reply> redis_store::run(std::vector<std::string> command, const char* what) {
+    if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
+    auto r = check(co_await conn_.command(std::move(command), timeout_), what);
+    co_return std::move(r.reply);
+}
+
+net::awaitable<std::vector<redis_reply>> redis_store::run_pipeline(std::vector<std::vector<std::string>> commands,
+                                                                   const char* what) {
+    if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
+    auto results = co_await conn_.pipeline(std::move(commands), timeout_ * 4);
+    std::vector<redis_reply> out;
+    out.reserve(results.size());
+    for (auto& r : results) out.push_back(std::move(check(std::move(r), what).reply));
+    co_return out;
+}
+
 }  // namespace cowin::state

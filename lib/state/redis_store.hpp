@@ -30,6 +30,13 @@ public:
     bool ready() const override { return conn_.connected(); }
     const char* name() const override { return "redis"; }
 
+    /// One command or a pipelined batch, for the other keepers of state in Redis (subscriptions, the
+    /// outbox). Throws when Redis is unreachable or answers with an error.
+    boost::asio::awaitable<redis_reply> run(std::vector<std::string> command, const char* what);
+    boost::asio::awaitable<std::vector<redis_reply>> run_pipeline(std::vector<std::vector<std::string>> commands,
+                                                                 const char* what);
+    const std::string& prefix() const { return settings_.key_prefix; }
+
     /// The Lua script commit() runs.
     static const char* commit_script();
     /// The commands the store sends, composed without I/O (for tests).

@@ -1,0 +1,12 @@
+#pragma once
+// GET /v1/status: what the poller knows, as JSON.
+#include <string>
+
+#include "poll/poller.hpp"
+
+namespace cowin::admin {
+
+/// Per target: last attempt and success, result, next due, coverage; the budget; subscriptions.
+std::string status_json(const poll::poller& p, std::size_t subscriptions, bool store_ready);
+
+}  // namespace cowin::admin
