@@ -145,7 +145,7 @@ int run(const std::string& path) {
 
     bool subscriptions_loaded = false;
     cowin::admin::api_context api{subs, reg, cfg.admin.token.value,
-                                  [&] { return subscriptions_loaded && store.ready(); },
+                                  [&] { return subscriptions_loaded && store.ready(); }, cfg.delivery,
                                   [&] { return cowin::admin::status_json(poller, subs.index().size(), store.ready()); }};
     std::unique_ptr<cowin::admin::server> admin;
     try {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "config/load.hpp"
 #include "config/subscription_json.hpp"
 #include "config/validators.hpp"
 #include "cowin/request.hpp"
@@ -58,6 +59,13 @@ net::awaitable<response> create(api_context& ctx, request& req) {
         std::string message = e.path.empty() ? e.message : e.path + ": " + e.message;
         if (parsed.errors.size() > 1) message += " (and " + std::to_string(parsed.errors.size() - 1) + " more)";
         co_return error_response(400, "invalid_argument", message, e.path);
+    }
+    if (auto missing = config::missing_channel_setup(ctx.delivery, parsed.sub->notify); !missing.empty()) {
+        const auto& m = missing.front();
+        co_return error_response(400, "invalid_argument",
+                                 m.field + ": this server cannot send " + m.channel + " messages (" + m.setting +
+                                     " is not configured)",
+                                 m.field);
     }
     auto [rec, err] = co_await ctx.subscriptions.create(std::move(*parsed.sub), subs::origin::api);
     if (err == subs::service::create_error::exists) {

@@ -20,6 +20,8 @@ struct api_context {
     std::string token;
     /// Config loaded and Redis reachable.
     std::function<bool()> ready;
+    /// Channels' credentials: a subscription may only use channels this process can deliver to.
+    config::delivery_settings delivery;
     /// The JSON of GET /v1/status.
     std::function<std::string()> status;
 };

@@ -156,30 +156,40 @@ void read_subscriptions(map_reader& root, config& c) {
 // Rules that join two parts of the file: a channel used by a subscription needs its credentials.
 void check_channels(yaml_reader& r, const YAML::Node& root, const config& c) {
     YAML::Mark at = mark_or(root["subscriptions"], root.Mark());
-    bool telegram = false, sms = false;
+    notify_settings used;
     for (const auto& s : c.subscriptions) {
-        telegram = telegram || s.notify.telegram.has_value();
-        sms = sms || s.notify.sms.has_value();
+        if (s.notify.telegram) used.telegram = s.notify.telegram;
+        if (s.notify.sms) used.sms = s.notify.sms;
     }
-    if (telegram && c.delivery.telegram.bot_token.empty()) {
-        r.error(at, "delivery.telegram.bot_token",
-                "expected a bot token (bot_token, bot_token_file or bot_token_env): a subscription notifies by Telegram");
-    }
-    if (sms && c.delivery.sms.provider == sms_provider::twilio) {
-        const auto& t = c.delivery.sms.twilio;
-        if (t.account_sid.empty() || t.auth_token.empty() || t.from.empty()) {
-            r.error(at, "delivery.sms.twilio",
-                    "expected account_sid, auth_token and from: a subscription notifies by SMS through Twilio");
-        }
-    }
-    if (sms && c.delivery.sms.provider == sms_provider::msg91) {
-        const auto& g = c.delivery.sms.msg91;
-        if (g.auth_key.empty() || g.template_id.empty()) {
-            r.error(at, "delivery.sms.msg91", "expected auth_key and template_id: a subscription notifies by SMS through MSG91");
-        }
+    for (const auto& m : missing_channel_setup(c.delivery, used)) {
+        r.error(at, m.setting, "expected " + m.needs + ": a subscription notifies by " + m.channel);
     }
 }
 
+}  // namespace
+
+std::vector<missing_setup> missing_channel_setup(const delivery_settings& d, const notify_settings& n) {
+    std::vector<missing_setup> out;
+    if (n.telegram && d.telegram.bot_token.empty()) {
+        out.push_back({"notify.telegram", "delivery.telegram.bot_token", "a bot token (bot_token, bot_token_file or bot_token_env)",
+                       "Telegram"});
+    }
+    if (n.sms && d.sms.provider == sms_provider::twilio) {
+        const auto& t = d.sms.twilio;
+        if (t.account_sid.empty() || t.auth_token.empty() || t.from.empty()) {
+            out.push_back({"notify.sms", "delivery.sms.twilio", "account_sid, auth_token and from", "SMS through Twilio"});
+        }
+    }
+    if (n.sms && d.sms.provider == sms_provider::msg91) {
+        const auto& g = d.sms.msg91;
+        if (g.auth_key.empty() || g.template_id.empty()) {
+            out.push_back({"notify.sms", "delivery.sms.msg91", "auth_key and template_id", "SMS through MSG91"});
+        }
+    }
+    return out;
+}
+
+namespace {
 }  // namespace
 
 load_result load_string(std::string_view yaml, const std::string& file_name) {
