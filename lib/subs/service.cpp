@@ -34,7 +34,7 @@ std::vector<std::string> service::sources_of(const config::subscription& s) cons
     return out;
 }
 
-net::awaitable<void> service::load(const std::vector<config::subscription>& statics) {
+net::awaitable<void> service::load(std::vector<config::subscription> statics) {
     std::size_t skipped = 0;
     std::vector<record> from_config;
     index_.begin_bulk(0);
@@ -48,10 +48,10 @@ net::awaitable<void> service::load(const std::vector<config::subscription>& stat
     if (skipped > 0) log_.warning(skipped, " stored subscriptions do not decode and were skipped");
     for (auto& r : from_config) config_ids_.insert(r.sub.id);
     log_.info("subscriptions: ", index_.size(), " loaded");
-    co_await sync_config(statics);
+    co_await sync_config(std::move(statics));
 }
 
-net::awaitable<void> service::sync_config(const std::vector<config::subscription>& statics) {
+net::awaitable<void> service::sync_config(std::vector<config::subscription> statics) {
     std::set<std::string> wanted;
     int added = 0, changed = 0, removed = 0;
     for (const auto& s : statics) {

@@ -29,9 +29,9 @@ public:
     /// Loads every kept subscription into the index, then makes the config's static ones current:
     /// new ones are added (and told about sessions already open), changed ones updated, ones gone from
     /// the file removed. Throws when the repository is unreachable.
-    boost::asio::awaitable<void> load(const std::vector<config::subscription>& statics);
+    boost::asio::awaitable<void> load(std::vector<config::subscription> statics);
     /// The static part again (a reload).
-    boost::asio::awaitable<void> sync_config(const std::vector<config::subscription>& statics);
+    boost::asio::awaitable<void> sync_config(std::vector<config::subscription> statics);
 
     enum class create_error { none, exists };
     /// Adds a subscription (its id generated when empty) and tells it once about sessions open now.
