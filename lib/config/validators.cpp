@@ -81,13 +81,13 @@ verdict e164(std::string_view phone) {
 }
 
 verdict listen_address(std::string_view addr) {
-    const char* expected = "host:port with a port between 1 and 65535";
+    const char* expected = "host:port with a port between 0 (any free port) and 65535";
     auto colon = addr.rfind(':');
     if (colon == std::string_view::npos || colon == 0) return expected;
     std::string_view port = addr.substr(colon + 1);
     int n = 0;
     auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
-    if (ec != std::errc{} || end != port.data() + port.size() || n < 1 || n > 65535) return expected;
+    if (ec != std::errc{} || end != port.data() + port.size() || n < 0 || n > 65535) return expected;
     return std::nullopt;
 }
 

@@ -41,7 +41,7 @@ std::string config(const std::string& base_url, const std::string& districts, co
                    const std::string& rate = "{ calls: 30, period: 10s }", const std::string& min_interval = "1s") {
     return "cowin:\n  base_url: " + base_url + "\n  user_agent: \"Mozilla/5.0 cowin-notifier-test\"\n  rate_limit: " + rate +
            "\n" + extra_cowin + "poll:\n  min_interval: " + min_interval + "\n  districts: [" + districts +
-           "]\nstate:\n  backend: memory\nadmin:\n  token: t\nlog:\n  level: debug\n";
+           "]\nstate:\n  backend: memory\nadmin:\n  listen: 127.0.0.1:0\n  token: t\nlog:\n  level: debug\n";
 }
 
 std::vector<std::string> daemon(const std::string& config_path) { return {COWIN_NOTIFIER_BIN, "--config", config_path}; }
@@ -175,7 +175,7 @@ namespace {
 std::string redis_config(const std::string& base_url, std::uint16_t redis_port) {
     return "cowin:\n  base_url: " + base_url + "\n  rate_limit: { calls: 30, period: 10s }\npoll:\n  min_interval: 1s\n"
            "  districts: [363]\nstate:\n  backend: redis\n  redis: { host: 127.0.0.1, port: " + std::to_string(redis_port) +
-           ", key_prefix: \"t:\" }\nadmin:\n  token: t\nlog:\n  level: info\n";
+           ", key_prefix: \"t:\" }\nadmin:\n  listen: 127.0.0.1:0\n  token: t\nlog:\n  level: info\n";
 }
 
 TEST(poller_redis, state_survives_a_restart_and_redis_restarts_are_ridden_out) {

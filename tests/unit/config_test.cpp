@@ -59,7 +59,7 @@ const bad_case bad_cases[] = {
     {"port_range", "state:\n  redis: {port: 70000}\n",
      "t.yaml:2:17: state.redis.port: expected an integer between 1 and 65535, got \"70000\""},
     {"listen_no_port", "admin:\n  listen: localhost\n",
-     "t.yaml:2:11: admin.listen: expected host:port with a port between 1 and 65535, got \"localhost\""},
+     "t.yaml:2:11: admin.listen: expected host:port with a port between 0 (any free port) and 65535, got \"localhost\""},
     {"base_url_not_http", "cowin:\n  base_url: ftp://example.org\n",
      "t.yaml:2:13: cowin.base_url: expected an http:// or https:// URL, got \"ftp://example.org\""},
     {"retry_schedule_bad_item", "delivery:\n  retry_schedule: [5s, soon]\n",
