@@ -26,6 +26,7 @@ redis_reply convert(const redisReply* r) {
         case REDIS_REPLY_INTEGER: out.kind = redis_reply::type::integer; out.integer = r->integer; break;
         case REDIS_REPLY_ARRAY:
             out.kind = redis_reply::type::array;
+            out.elements.reserve(r->elements);
             for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(convert(r->element[i]));
             break;
         default: out.kind = redis_reply::type::nil; break;
@@ -277,9 +278,14 @@ net::awaitable<std::vector<redis_result>> redis_connection::pipeline(std::vector
     if (b->left > 0) co_await timer.async_wait(net::as_tuple(net::use_awaitable));
     b->timer = nullptr;
     // Late answers are dropped: the callbacks only touch the shared batch.
-    std::vector<redis_result> out = b->results;
+    if (b->left == 0) co_return std::move(b->results);
+    std::vector<redis_result> out(b->results.size());
     for (std::size_t i = 0; i < out.size(); ++i) {
-        if (!b->answered[i]) out[i].failure = "Redis did not answer in time: outcome unknown";
+        if (b->answered[i]) {
+            out[i] = std::move(b->results[i]);
+        } else {
+            out[i].failure = "Redis did not answer in time: outcome unknown";
+        }
     }
     co_return out;
 }
