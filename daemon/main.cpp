@@ -86,6 +86,7 @@ void wire_metrics(cowin::metrics::registry& reg, cowin::poll::poller& poller, co
                                    : o.result.starts_with("blocked")          ? std::string("blocked")
                                                                                : std::string("failed");
         reg.add("polls_total", labels({{"result", result}}));
+        reg.add("cowin_blocked_seconds_total", "", std::chrono::duration<double>(o.paused).count());
         reg.add("transitions_total", labels({{"kind", "appeared"}}), static_cast<double>(o.appeared));
         reg.add("transitions_total", labels({{"kind", "disappeared"}}), static_cast<double>(o.disappeared));
         reg.add("transitions_total", labels({{"kind", "changed"}}), static_cast<double>(o.changed));

@@ -156,6 +156,7 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
             if (c.retry_after) pause = std::max<std::chrono::milliseconds>(pause, *c.retry_after);
             ++blocks_in_a_row_;
             budget_.block_until(now + pause);
+            out.paused = pause;
             scheduler_.failed(k, now, 0ms, "blocked");
             out.result = "blocked (" + c.reason + "); every call paused for " + config::format_duration(pause);
             log_.warning("CoWIN blocked the poll of ", k.str(), ": ", c.reason, "; pausing every call for ",

@@ -39,6 +39,8 @@ struct poll_outcome {
     std::size_t appeared = 0, disappeared = 0, changed = 0;
     /// Alerts (one per subscription with sessions that opened) this poll caused.
     std::size_t alerts = 0;
+    /// How long every call was paused because CoWIN blocked this one (403/429); 0 otherwise.
+    std::chrono::milliseconds paused{0};
     std::chrono::milliseconds took{0};
 };
 

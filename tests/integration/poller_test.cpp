@@ -13,6 +13,7 @@
 #include "support/background.hpp"
 #include "support/dates.hpp"
 #include "support/http_client.hpp"
+#include "support/prometheus.hpp"
 #include "support/tls_files.hpp"
 
 namespace cowin {
@@ -104,6 +105,15 @@ TEST(poller, a_block_pauses_every_call) {
     auto s = stats(control, p);
     EXPECT_EQ(s["total_calls"].get_int64().value(), 5);  // 4 answered, 1 refused, then silence
     EXPECT_NE(notifier.output().find("pausing every call for 1h"), std::string::npos);
+    // The pause shows in the metrics, as operators alert on it.
+    const std::string out = notifier.output();
+    const auto at = out.find("admin API on 127.0.0.1:");
+    ASSERT_NE(at, std::string::npos) << out;
+    const auto port = static_cast<std::uint16_t>(std::stoi(out.substr(at + 23)));
+    test::http_client admin("127.0.0.1", port);
+    const auto metrics = test::parse_prometheus(admin.get("/metrics").body);
+    EXPECT_TRUE(metrics.problems.empty());
+    EXPECT_EQ(metrics.samples.at("cowin_notifier_cowin_blocked_seconds_total"), 3600);
 }
 
 TEST(poller, broken_answers_are_dropped_whole_and_the_snapshot_stays) {
