@@ -99,10 +99,10 @@ void index::unlink(std::uint32_t slot) {
     centers_.erase(slot);
 }
 
-std::uint32_t index::upsert(const config::subscription& s, bool active) {
-    if (s.id.size() > UINT16_MAX) throw std::invalid_argument("subscription id too long");
+std::uint32_t index::upsert(const index_entry& e) {
+    if (e.id.size() > UINT16_MAX) throw std::invalid_argument("subscription id too long");
     std::uint32_t slot = 0;
-    if (auto existing = find(s.id)) {
+    if (auto existing = find(e.id)) {
         slot = *existing;
         unlink(slot);
     } else {
@@ -116,19 +116,20 @@ std::uint32_t index::upsert(const config::subscription& s, bool active) {
         }
         // Ids of removed subscriptions stay in the arena until restart: removals are rare.
         slots_[slot].id_offset = static_cast<std::uint32_t>(ids_.size());
-        slots_[slot].id_length = static_cast<std::uint16_t>(s.id.size());
-        ids_ += s.id;
+        slots_[slot].id_length = static_cast<std::uint16_t>(e.id.size());
+        ids_ += e.id;
         slots_[slot].live = true;
         table_insert(slot);
         ++live_;
     }
     slot_info& info = slots_[slot];
-    info.target = s.district_id ? district_key(*s.district_id) : pincode_key(std::stoll(s.pincode.value_or("0")));
-    info.dose = static_cast<std::uint8_t>(s.dose.value_or(0));
-    info.channels = channels_of(s.notify);
-    filter f = make_filter(s, slot);
-    f.active = active;
-    if (f.has_centers) centers_[slot] = s.center_ids;
+    info.target = e.by_pincode ? pincode_key(e.target) : district_key(e.target);
+    info.dose = e.f.dose;
+    info.channels = e.channels;
+    filter f = e.f;
+    f.slot = slot;
+    f.has_centers = !e.centers.empty();
+    if (f.has_centers) centers_[slot] = e.centers;
     auto& v = buckets_[info.target].by_dose[info.dose];
     if (bulk_) {
         v.push_back(f);

@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "cowin/differ.hpp"
 #include "subs/filter.hpp"
+#include "subs/index_entry.hpp"
 
 namespace cowin::subs {
 
@@ -46,8 +47,11 @@ struct match {
 
 class index {
 public:
-    /// Adds `s` or replaces the subscription with its id; returns its slot.
-    std::uint32_t upsert(const config::subscription& s, bool active = true);
+    /// Adds `e` or replaces the subscription with its id; returns its slot.
+    std::uint32_t upsert(const index_entry& e);
+    std::uint32_t upsert(const config::subscription& s, bool active = true) {
+        return upsert(entry_of(s, active, origin::api));
+    }
     bool remove(std::string_view id);
     void set_active(std::uint32_t slot, bool active);
     std::optional<std::uint32_t> find(std::string_view id) const;

@@ -27,12 +27,9 @@ net::awaitable<std::vector<std::optional<record>>> memory_repository::get_many(s
 
 net::awaitable<bool> memory_repository::remove(std::string id) { co_return records_.erase(id) > 0; }
 
-net::awaitable<void> memory_repository::load_all(std::function<void(record&&)> each, std::size_t& skipped) {
+net::awaitable<void> memory_repository::load_all(std::function<void(index_entry&&)> each, std::size_t& skipped) {
     skipped = 0;
-    for (const auto& [id, r] : records_) {
-        record copy = r;
-        each(std::move(copy));
-    }
+    for (const auto& [id, r] : records_) each(entry_of(r));
     co_return;
 }
 

@@ -1,5 +1,7 @@
 #include <xxhash.h>
 
+#include <stdexcept>
+
 #include "state/redis_store.hpp"
 #include "subs/repository.hpp"
 
@@ -7,13 +9,25 @@ namespace cowin::subs {
 
 namespace net = boost::asio;
 
-std::string redis_repository::key_of(const std::string& id) const {
-    return store_.prefix() + "subs:" + std::to_string(XXH3_64bits(id.data(), id.size()) % buckets);
+namespace {
+std::string bucket_of(const std::string& id) {
+    return std::to_string(XXH3_64bits(id.data(), id.size()) % redis_repository::buckets);
+}
+}  // namespace
+
+std::string redis_repository::key_of(const std::string& id) const { return store_.prefix() + "subs:" + bucket_of(id); }
+std::string redis_repository::entry_key_of(const std::string& id) const {
+    return store_.prefix() + "subx:" + bucket_of(id);
 }
 
+// Record and entry together or neither: a pipelined MULTI/EXEC is one atomic step in Redis.
 net::awaitable<void> redis_repository::put(record r) {
-    std::vector<std::string> cmd{"HSET", key_of(r.sub.id), r.sub.id, to_json(r, secrets::reveal)};
-    co_await store_.run(std::move(cmd), "HSET subscription");
+    std::vector<std::vector<std::string>> cmds{{"MULTI"},
+                                               {"HSET", key_of(r.sub.id), r.sub.id, to_json(r, secrets::reveal)},
+                                               {"HSET", entry_key_of(r.sub.id), r.sub.id, encode(entry_of(r))},
+                                               {"EXEC"}};
+    auto replies = co_await store_.run_pipeline(std::move(cmds), "HSET subscription");
+    if (replies.back().kind != state::redis_reply::type::array) throw std::runtime_error("Redis did not store the subscription");
 }
 
 net::awaitable<std::optional<record>> redis_repository::get(std::string id) {
@@ -37,29 +51,30 @@ net::awaitable<std::vector<std::optional<record>>> redis_repository::get_many(st
 }
 
 net::awaitable<bool> redis_repository::remove(std::string id) {
-    std::vector<std::string> cmd{"HDEL", key_of(id), id};
-    auto reply = co_await store_.run(std::move(cmd), "HDEL subscription");
-    co_return reply.integer > 0;
+    std::vector<std::vector<std::string>> cmds{{"MULTI"}, {"HDEL", key_of(id), id}, {"HDEL", entry_key_of(id), id}, {"EXEC"}};
+    auto replies = co_await store_.run_pipeline(std::move(cmds), "HDEL subscription");
+    const auto& exec = replies.back();
+    co_return exec.kind == state::redis_reply::type::array && !exec.elements.empty() && exec.elements[0].integer > 0;
 }
 
-// 16 buckets per round trip: pipelined, yet never more than about 1/16 of every record in memory twice.
-net::awaitable<void> redis_repository::load_all(std::function<void(record&&)> each, std::size_t& skipped) {
+// 16 buckets per round trip: pipelined, yet never more than about 1/16 of the entries in memory twice.
+net::awaitable<void> redis_repository::load_all(std::function<void(index_entry&&)> each, std::size_t& skipped) {
     skipped = 0;
     constexpr int window = 16;
     for (int first = 0; first < buckets; first += window) {
         std::vector<std::vector<std::string>> cmds;
         for (int b = first; b < first + window && b < buckets; ++b) {
-            cmds.push_back({"HGETALL", store_.prefix() + "subs:" + std::to_string(b)});
+            cmds.push_back({"HGETALL", store_.prefix() + "subx:" + std::to_string(b)});
         }
         auto replies = co_await store_.run_pipeline(std::move(cmds), "HGETALL subscriptions");
         for (auto& reply : replies) {
             for (std::size_t i = 1; i < reply.elements.size(); i += 2) {
-                auto r = from_json(reply.elements[i].str);
-                if (!r) {
+                auto e = decode_entry(reply.elements[i - 1].str, reply.elements[i].str);
+                if (!e) {
                     ++skipped;
                     continue;
                 }
-                each(std::move(*r));
+                each(std::move(*e));
             }
         }
     }

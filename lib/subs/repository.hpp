@@ -1,8 +1,8 @@
 #pragma once
-// Where subscriptions are kept between restarts. Redis: JSON records in 256 hashes
-// "<prefix>subs:<bucket>" (bucket from the id's hash), so that a start loads them all with pipelined
-// HGETALLs without one giant reply; memory: a map in process. The matcher's index is rebuilt from
-// here at start and follows every change.
+// Where subscriptions are kept between restarts. Redis: per subscription its JSON record in
+// "<prefix>subs:<bucket>" and its 24-byte index entry in "<prefix>subx:<bucket>" (bucket from the id's
+// hash, 256 of each), written and removed together in one MULTI/EXEC. A start loads only the entries,
+// with pipelined HGETALLs and no giant reply; records are read when used. Memory: a map in process.
 
 #include <boost/asio/awaitable.hpp>
 
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "subs/index_entry.hpp"
 #include "subs/record.hpp"
 
 namespace cowin::state {
@@ -29,8 +30,9 @@ public:
     virtual boost::asio::awaitable<std::vector<std::optional<record>>> get_many(std::vector<std::string> ids) = 0;
     /// True when it existed.
     virtual boost::asio::awaitable<bool> remove(std::string id) = 0;
-    /// Calls `each` for every record; `skipped` counts stored values that do not decode.
-    virtual boost::asio::awaitable<void> load_all(std::function<void(record&&)> each, std::size_t& skipped) = 0;
+    /// Calls `each` with the index entry of every subscription kept; `skipped` counts stored values
+    /// that do not decode.
+    virtual boost::asio::awaitable<void> load_all(std::function<void(index_entry&&)> each, std::size_t& skipped) = 0;
 };
 
 class memory_repository final : public repository {
@@ -39,7 +41,7 @@ public:
     boost::asio::awaitable<std::optional<record>> get(std::string id) override;
     boost::asio::awaitable<std::vector<std::optional<record>>> get_many(std::vector<std::string> ids) override;
     boost::asio::awaitable<bool> remove(std::string id) override;
-    boost::asio::awaitable<void> load_all(std::function<void(record&&)> each, std::size_t& skipped) override;
+    boost::asio::awaitable<void> load_all(std::function<void(index_entry&&)> each, std::size_t& skipped) override;
 
 private:
     std::map<std::string, record> records_;
@@ -54,10 +56,11 @@ public:
     boost::asio::awaitable<std::optional<record>> get(std::string id) override;
     boost::asio::awaitable<std::vector<std::optional<record>>> get_many(std::vector<std::string> ids) override;
     boost::asio::awaitable<bool> remove(std::string id) override;
-    boost::asio::awaitable<void> load_all(std::function<void(record&&)> each, std::size_t& skipped) override;
+    boost::asio::awaitable<void> load_all(std::function<void(index_entry&&)> each, std::size_t& skipped) override;
 
-    /// "<prefix>subs:<bucket>" for `id`.
+    /// "<prefix>subs:<bucket>" (records) and "<prefix>subx:<bucket>" (index entries) for `id`.
     std::string key_of(const std::string& id) const;
+    std::string entry_key_of(const std::string& id) const;
 
 private:
     state::redis_store& store_;

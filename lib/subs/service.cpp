@@ -36,17 +36,15 @@ std::vector<std::string> service::sources_of(const config::subscription& s) cons
 
 net::awaitable<void> service::load(std::vector<config::subscription> statics) {
     std::size_t skipped = 0;
-    std::vector<record> from_config;
     index_.begin_bulk(0);
     co_await repo_.load_all(
-        [&](record&& r) {
-            if (r.from == origin::config) from_config.push_back(r);
-            index_.upsert(r.sub, r.active);
+        [&](index_entry&& e) {
+            if (e.from == origin::config) config_ids_.insert(e.id);
+            index_.upsert(e);
         },
         skipped);
     index_.finish_bulk();
     if (skipped > 0) log_.warning(skipped, " stored subscriptions do not decode and were skipped");
-    for (auto& r : from_config) config_ids_.insert(r.sub.id);
     log_.info("subscriptions: ", index_.size(), " loaded");
     co_await sync_config(std::move(statics));
 }

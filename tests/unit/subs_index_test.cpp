@@ -191,6 +191,52 @@ TEST(index, lists_in_pages_and_by_district) {
     EXPECT_EQ(idx.list(std::nullopt, 411001, 0, 100, next).size(), 0u);
 }
 
+TEST(index_entry, round_trips_and_refuses_foreign_bytes) {
+    auto s = pincode_sub("p1", "411001");
+    s.age = 45;
+    s.dose = 2;
+    s.vaccines = {"COVAXIN", "SPUTNIK V"};
+    s.fee_type = config::fee_filter::paid;
+    s.min_capacity = 7;
+    s.days = 3;
+    s.center_ids = {11, 22};
+    s.notify.telegram = config::telegram_target{5};
+    const index_entry e = entry_of(s, false, origin::config);
+    const std::string bytes = encode(e);
+    EXPECT_EQ(bytes.size(), 24u + 16u);
+    auto back = decode_entry("p1", bytes);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(encode(*back), bytes);
+    EXPECT_EQ(back->from, origin::config);
+    EXPECT_FALSE(back->f.active);
+    EXPECT_TRUE(back->by_pincode);
+    EXPECT_EQ(back->target, 411001);
+    EXPECT_EQ(back->centers, (std::vector<std::int64_t>{11, 22}));
+    // The decoded entry matches what the subscription itself matches.
+    index a, b;
+    a.upsert(s, true);
+    auto active = *back;
+    active.f.active = true;
+    b.upsert(active);
+    auto session = ses(1, 9, 411001, 45);
+    session.cap = {9, 0, 9};
+    session.vaccine_id = api::vaccine::covaxin;
+    session.fee = api::fee_kind::paid;
+    session.center_id = 22;
+    EXPECT_EQ(poll(a, {}, {session}, true, 411001), (set{"p1@1"}));
+    EXPECT_EQ(poll(b, {}, {session}, true, 411001), (set{"p1@1"}));
+
+    EXPECT_FALSE(decode_entry("p1", "").has_value());
+    EXPECT_FALSE(decode_entry("p1", bytes.substr(0, 30)).has_value());  // centres cut short
+    EXPECT_FALSE(decode_entry("", bytes).has_value());
+    std::string wrong_version = bytes;
+    wrong_version[0] = 9;
+    EXPECT_FALSE(decode_entry("p1", wrong_version).has_value());
+    std::string bad_dose = bytes;
+    bad_dose[10] = 3;
+    EXPECT_FALSE(decode_entry("p1", bad_dose).has_value());
+}
+
 // The index must find exactly what checking every subscription would find.
 TEST(index, agrees_with_a_brute_force_scan_on_random_polls) {
     std::mt19937 rng(20261127);
