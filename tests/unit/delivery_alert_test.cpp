@@ -1,0 +1,111 @@
+// What an alert says: the webhook body of DESIGN.md §5, Telegram's escaped HTML within 4096
+// characters, one SMS segment, and the outbox's stored form.
+#include <gtest/gtest.h>
+
+#include <simdjson.h>
+
+#include "delivery/alert.hpp"
+#include "subs/index.hpp"
+
+namespace cowin::delivery {
+namespace {
+
+api::session_detail detail(int i, std::string name = "Aundh District Hospital") {
+    api::session_detail d;
+    d.center_id = 561234 + i;
+    d.center_name = std::move(name);
+    d.address = "Aundh";
+    d.block_name = "Haveli";
+    d.district_name = "Pune";
+    d.state_name = "Maharashtra";
+    d.pincode = 411027;
+    d.fee = api::fee_kind::free;
+    d.session_id = "6b1f-" + std::to_string(i);
+    d.date = {2026, 11, 28};
+    d.vaccine = "COVISHIELD";
+    d.min_age = 18;
+    d.cap = {12, 10, 2};
+    d.slots = {"09:00AM-11:00AM", "11:00AM-01:00PM"};
+    return d;
+}
+
+subs::alert_draft draft(int sessions, std::string name = "Aundh District Hospital") {
+    subs::alert_draft d;
+    d.subscription_id = "pune-30-dose1";
+    d.target_id = 363;
+    d.fetched_at = std::chrono::system_clock::time_point(std::chrono::seconds(1795774502));  // 2026-11-27T10:15:02Z
+    d.detected_at = d.fetched_at + std::chrono::seconds(1);
+    auto pool = std::make_shared<std::vector<api::session_detail>>();
+    for (int i = 0; i < sessions; ++i) {
+        pool->push_back(detail(i, name));
+        d.sessions.push_back(static_cast<std::uint32_t>(i));
+    }
+    d.pool = pool;
+    return d;
+}
+
+TEST(alert, webhook_body_has_the_documented_shape) {
+    const std::string body = webhook_body(draft(1), 1795774503000);
+    simdjson::dom::parser p;
+    simdjson::dom::element doc;
+    ASSERT_EQ(p.parse(body).get(doc), simdjson::SUCCESS) << body;
+    EXPECT_EQ(std::string_view(doc["type"]), "slots.opened");
+    EXPECT_EQ(std::string_view(doc["timestamp"]), "2026-11-27T10:15:03Z");
+    auto data = doc["data"];
+    EXPECT_EQ(std::string_view(data["subscription_id"]), "pune-30-dose1");
+    EXPECT_EQ(std::int64_t(data["district_id"]), 363);
+    EXPECT_TRUE(data["pincode"].is_null());
+    EXPECT_EQ(std::string_view(data["fetched_at"]), "2026-11-27T10:15:02Z");
+    auto s = data["sessions"].at(0);
+    EXPECT_EQ(std::string_view(s["date"]), "2026-11-28");
+    EXPECT_EQ(std::string_view(s["fee_type"]), "Free");
+    EXPECT_TRUE(s["max_age_limit"].is_null());
+    EXPECT_EQ(std::int64_t(s["available_capacity_dose1"]), 10);
+    EXPECT_EQ(std::string_view(s["slots"].at(1)), "11:00AM-01:00PM");
+}
+
+TEST(alert, telegram_text_is_escaped) {
+    const auto text = telegram_text(draft(1, "PHC <Aundh> & \"Sons\""));
+    EXPECT_NE(text.find("PHC &lt;Aundh&gt; &amp; &quot;Sons&quot;"), std::string::npos) << text;
+    EXPECT_EQ(text.find("<Aundh>"), std::string::npos);
+}
+
+TEST(alert, telegram_text_fits_4096_characters_and_says_how_many_more) {
+    const auto text = telegram_text(draft(200, "केंद्र सामुदायिक आरोग्य केंद्र, बहुत लंबा नाम वाला अस्पताल"));
+    EXPECT_LE(utf8_length(text), 4096u);
+    EXPECT_NE(text.find(" more"), std::string::npos);
+    EXPECT_NE(text.find("(200 sessions)"), std::string::npos);
+    const auto few = telegram_text(draft(2));
+    EXPECT_EQ(few.find(" more"), std::string::npos);
+}
+
+TEST(alert, sms_fits_one_segment) {
+    const auto one = sms_text(draft(1));
+    EXPECT_LE(one.size(), 160u);
+    EXPECT_NE(one.find("12 doses at Aundh District Hospital 411027 on 28-11 COVISHIELD"), std::string::npos) << one;
+    const auto many = sms_text(draft(5, std::string(300, 'x')));
+    EXPECT_LE(many.size(), 160u);
+    EXPECT_NE(many.find("(+4 more)"), std::string::npos) << many;
+}
+
+TEST(alert, one_alert_per_channel_sharing_one_id_and_round_tripping) {
+    auto alerts = alerts_for(draft(2), subs::webhook | subs::telegram | subs::log);
+    ASSERT_EQ(alerts.size(), 3u);
+    EXPECT_EQ(alerts[0].id, alerts[1].id);
+    EXPECT_EQ(alerts[0].via, channel::webhook);
+    EXPECT_FALSE(alerts[0].body.empty());
+    EXPECT_TRUE(alerts[1].body.empty());
+    EXPECT_FALSE(alerts[1].text.empty());
+    for (const auto& a : alerts) {
+        auto back = decode(encode(a));
+        ASSERT_TRUE(back.has_value());
+        EXPECT_EQ(encode(*back), encode(a));
+    }
+    EXPECT_FALSE(decode("{}").has_value());
+    EXPECT_FALSE(decode(R"({"id":"a","sub":"s","channel":"pigeon"})").has_value());
+    EXPECT_FALSE(decode("not json").has_value());
+    EXPECT_TRUE(alerts_for(draft(0), subs::webhook).empty());
+}
+
+}  // namespace
+}  // namespace cowin::delivery
