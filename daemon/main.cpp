@@ -14,7 +14,13 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <unistd.h>
+
 #include "admin/api.hpp"
+#include "delivery/alert.hpp"
+#include "delivery/outbox.hpp"
+#include "delivery/senders.hpp"
+#include "delivery/worker.hpp"
 #include "admin/status.hpp"
 #include "cli/options.hpp"
 #include "metrics/registry.hpp"
@@ -56,11 +62,17 @@ int check_config(const std::string& path) {
     return exit_ok;
 }
 
-// Alerts until the delivery workers exist: counted and logged, one line each.
-void log_alerts(const cowin::log::logger& log, cowin::metrics::registry& reg, std::vector<cowin::subs::alert_draft>&& alerts) {
+// Openings as they are handed to the outbox: counted and logged, one line each.
+void log_alerts(const cowin::log::logger& log, cowin::metrics::registry& reg, const cowin::subs::index& index,
+                const std::vector<cowin::subs::alert_draft>& alerts) {
     for (const auto& a : alerts) {
         reg.add("matches_total", "", static_cast<double>(a.sessions.size()));
-        std::string line = "alert for " + a.subscription_id + ": " + std::to_string(a.sessions.size()) + " session" +
+        const auto channels = index.channels(a.slot);
+        for (auto [bit, name] : {std::pair{cowin::subs::webhook, "webhook"}, std::pair{cowin::subs::telegram, "telegram"},
+                                 std::pair{cowin::subs::sms, "sms"}, std::pair{cowin::subs::log, "log"}}) {
+            if (channels & bit) reg.add("alerts_enqueued_total", cowin::metrics::labels({{"channel", name}}));
+        }
+        std::string line = "opening for " + a.subscription_id + ": " + std::to_string(a.sessions.size()) + " session" +
                            (a.sessions.size() == 1 ? "" : "s") + " open in " + (a.by_pincode ? "pincode " : "district ") +
                            std::to_string(a.target_id) + ":";
         for (auto i : a.sessions) {
@@ -108,6 +120,12 @@ void wire_metrics(cowin::metrics::registry& reg, cowin::poll::poller& poller, co
     });
 }
 
+std::string host_name() {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+    return buf;
+}
+
 int run(const std::string& path) {
     auto loaded = cowin::config::load_file(path);
     print_diagnostics(loaded.diag);
@@ -138,16 +156,60 @@ int run(const std::string& path) {
 
     subs.sources = [&poller](const cowin::config::subscription& s) { return poller.sources_of(s); };
     subs.on_targets_changed = [&] { poller.set_targets(cowin::poll::targets_of(cfg, subs.index())); };
-    auto sink = [&log, &reg](std::vector<cowin::subs::alert_draft>&& a) { log_alerts(log, reg, std::move(a)); };
-    subs.on_alerts = sink;
-    poller.on_alerts = sink;
+    // Delivery: its own HTTP client, as receivers have their own timeout.
+    cowin::http::client_settings ds;
+    ds.timeout = cfg.delivery.webhook.timeout;
+    ds.body_limit = 1 << 20;
+    cowin::http::client delivery_client(ioc.get_executor(), ds);
+    std::unique_ptr<cowin::delivery::outbox> outbox;
+    constexpr std::int64_t audit_max_entries = 1'000'000;
+    if (auto* redis = dynamic_cast<cowin::state::redis_store*>(&store)) {
+        outbox = std::make_unique<cowin::delivery::redis_outbox>(*redis, audit_max_entries);
+    } else {
+        outbox = std::make_unique<cowin::delivery::memory_outbox>(
+            static_cast<cowin::state::memory_store&>(store).outbox_log(), audit_max_entries);
+    }
+    cowin::delivery::senders senders(delivery_client, cfg.delivery, log);
+    cowin::delivery::worker_settings ws;
+    ws.retry_schedule = cfg.delivery.retry_schedule;
+    ws.alert_ttl = cfg.delivery.alert_ttl;
+    ws.max_in_flight_per_host = cfg.delivery.webhook.max_in_flight_per_host;
+    ws.consumer = host_name() + ":" + std::to_string(::getpid());
+    ws.reclaim_after = cfg.delivery.webhook.timeout * 2 + std::chrono::seconds(15);
+    cowin::delivery::worker worker(*outbox, subs, senders, ws, log, reg);
+
+    reg.collect([&worker](cowin::metrics::registry& r) {
+        r.set("outbox_depth", "", static_cast<double>(worker.depth().first));
+        r.set("dead_letters", "", static_cast<double>(worker.depth().second));
+    });
+    auto to_outbox = [&subs](const std::vector<cowin::subs::alert_draft>& drafts) {
+        std::vector<std::string> out;
+        for (const auto& d : drafts) {
+            for (const auto& a : cowin::delivery::alerts_for(d, subs.index().channels(d.slot))) out.push_back(cowin::delivery::encode(a));
+        }
+        return out;
+    };
+    poller.to_outbox = to_outbox;
+    poller.on_alerts = [&](std::vector<cowin::subs::alert_draft>&& a) {
+        log_alerts(log, reg, subs.index(), a);
+        worker.wake();
+    };
+    // Told once (a new subscription): not part of any poll's commit, so added on their own.
+    subs.on_alerts = [&](std::vector<cowin::subs::alert_draft>&& a) {
+        log_alerts(log, reg, subs.index(), a);
+        auto blobs = to_outbox(a);
+        net::co_spawn(ioc, outbox->add(std::move(blobs)), [&](std::exception_ptr e) {
+            if (e) log.warning("could not add the alerts of a new subscription to the outbox");
+            worker.wake();
+        });
+    };
     poller.match = [&subs](const cowin::subs::poll_result& p, std::chrono::system_clock::time_point fetched,
                            std::vector<cowin::subs::alert_draft>& out) { subs.match(p, fetched, out); };
 
     bool subscriptions_loaded = false;
     cowin::admin::api_context api{subs, reg, cfg.admin.token.value,
                                   [&] { return subscriptions_loaded && store.ready(); }, cfg.delivery,
-                                  [&] { return cowin::admin::status_json(poller, subs.index().size(), store.ready()); }};
+                                  [&] { return cowin::admin::status_json(poller, subs.index().size(), store.ready(), worker.depth()); }};
     std::unique_ptr<cowin::admin::server> admin;
     try {
         admin = std::make_unique<cowin::admin::server>(
@@ -180,6 +242,7 @@ int run(const std::string& path) {
         log.notice("received ", sig == SIGTERM ? "SIGTERM" : "SIGINT", "; stopping");
         stopping = true;
         poller.stop();
+        worker.stop();
         admin->stop();
         // A poll in flight gets a few seconds to finish; then everything stops.
         grace.expires_after(std::chrono::seconds(5));
@@ -204,6 +267,9 @@ int run(const std::string& path) {
         if (stopping) co_return;
         subscriptions_loaded = true;
         poller.set_targets(cowin::poll::targets_of(cfg, subs.index()));
+        net::co_spawn(ioc, worker.run(), [&](std::exception_ptr e) {
+            if (e) log.error("the delivery loop failed");
+        });
         co_await poller.run();
     };
     net::co_spawn(ioc, start(), [&](std::exception_ptr e) {

@@ -7,6 +7,7 @@
 namespace cowin::admin {
 
 /// Per target: last attempt and success, result, next due, coverage; the budget; subscriptions.
-std::string status_json(const poll::poller& p, std::size_t subscriptions, bool store_ready);
+std::string status_json(const poll::poller& p, std::size_t subscriptions, bool store_ready,
+                        std::pair<std::int64_t, std::int64_t> outbox_depth_and_dead = {0, 0});
 
 }  // namespace cowin::admin

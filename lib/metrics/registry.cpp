@@ -138,6 +138,10 @@ void describe_all(registry& r) {
     r.describe("alerts_delivered_total", "Alerts delivered, by channel.", kind::counter);
     r.describe("alerts_failed_total", "Delivery attempts that failed, by channel.", kind::counter);
     r.describe("alerts_dead_lettered_total", "Alerts given up on and dead-lettered, by channel.", kind::counter);
+    r.describe("alerts_retried_total", "Alerts scheduled for another attempt, by channel.", kind::counter);
+    r.describe("alerts_expired_total", "Alerts dropped as older than delivery.alert_ttl, by channel.", kind::counter);
+    r.describe("outbox_depth", "Alerts waiting for delivery (new, in flight and scheduled for retry).", kind::gauge);
+    r.describe("dead_letters", "Alerts in the dead-letter stream.", kind::gauge);
     r.describe("delivery_latency_seconds", "From detecting an opening to its delivery, by channel.", kind::histogram,
                {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
     for (const char* ch : {"webhook", "telegram", "sms", "log"}) {
@@ -146,6 +150,8 @@ void describe_all(registry& r) {
         r.add("alerts_delivered_total", ls, 0);
         r.add("alerts_failed_total", ls, 0);
         r.add("alerts_dead_lettered_total", ls, 0);
+        r.add("alerts_retried_total", ls, 0);
+        r.add("alerts_expired_total", ls, 0);
     }
     r.add("cowin_blocked_seconds_total", "", 0);
     r.add("matches_total", "", 0);

@@ -229,7 +229,9 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
             log_.warning("Failed to save what was learned about pincodes: ", e.what());
         }
     }
-    if (!co_await store_.commit(key, expected, std::move(next))) {
+    std::vector<std::string> entries;
+    if (to_outbox && !alerts.empty()) entries = to_outbox(alerts);
+    if (!co_await store_.commit_with_alerts(key, expected, std::move(next), std::move(entries))) {
         out.result = "superseded by another writer; will poll again";
         co_return finish();
     }

@@ -64,6 +64,8 @@ public:
     std::function<void(const subs::poll_result&, std::chrono::system_clock::time_point, std::vector<subs::alert_draft>&)>
         match;
     std::function<void(std::vector<subs::alert_draft>&&)> on_alerts;
+    /// The outbox entries of a poll's drafts, committed with its snapshot in one atomic step.
+    std::function<std::vector<std::string>(const std::vector<subs::alert_draft>&)> to_outbox;
 
     /// The wanted targets changed (subscriptions added or removed).
     void set_targets(const std::vector<std::pair<target_key, int>>& targets);

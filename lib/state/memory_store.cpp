@@ -8,11 +8,13 @@ boost::asio::awaitable<std::optional<stored_snapshot>> memory_store::load(std::s
     co_return it->second;
 }
 
-boost::asio::awaitable<bool> memory_store::commit(std::string target, std::uint64_t expected, stored_snapshot next) {
+boost::asio::awaitable<bool> memory_store::commit_with_alerts(std::string target, std::uint64_t expected,
+                                                              stored_snapshot next, std::vector<std::string> alerts) {
     auto it = snapshots_.find(target);
     const std::uint64_t current = it == snapshots_.end() ? 0 : it->second.snap.fingerprint;
     if (current != expected) co_return false;
     snapshots_[target] = std::move(next);
+    for (auto& a : alerts) outbox_.add(std::move(a));
     co_return true;
 }
 

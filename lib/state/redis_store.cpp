@@ -14,6 +14,7 @@ const char* redis_store::commit_script() {
     return "local cur = redis.call('HGET', KEYS[1], 'fp')\n"
            "if (cur or '0') ~= ARGV[1] then return 0 end\n"
            "redis.call('HSET', KEYS[1], 'fp', ARGV[2], 'data', ARGV[3])\n"
+           "for i = 4, #ARGV do redis.call('XADD', KEYS[2], '*', 'a', ARGV[i]) end\n"
            "return 1\n";
 }
 
@@ -22,9 +23,12 @@ std::vector<std::string> redis_store::load_command(const std::string& prefix, co
 }
 
 std::vector<std::string> redis_store::commit_command(const std::string& prefix, const std::string& target,
-                                                     std::uint64_t expected, const stored_snapshot& next) {
-    return {"EVAL", commit_script(), "1", prefix + "snap:" + target, std::to_string(expected),
-            std::to_string(next.snap.fingerprint), encode(next)};
+                                                     std::uint64_t expected, const stored_snapshot& next,
+                                                     std::vector<std::string> alerts) {
+    std::vector<std::string> cmd{"EVAL", commit_script(), "2", prefix + "snap:" + target, prefix + "outbox",
+                                 std::to_string(expected), std::to_string(next.snap.fingerprint), encode(next)};
+    for (auto& a : alerts) cmd.push_back(std::move(a));
+    return cmd;
 }
 
 redis_store::redis_store(net::any_io_executor ex, const config::redis_settings& s, const log::logger& log,
@@ -76,9 +80,11 @@ net::awaitable<std::optional<stored_snapshot>> redis_store::load(std::string tar
     co_return s;
 }
 
-net::awaitable<bool> redis_store::commit(std::string target, std::uint64_t expected, stored_snapshot next) {
+net::awaitable<bool> redis_store::commit_with_alerts(std::string target, std::uint64_t expected, stored_snapshot next,
+                                                   std::vector<std::string> alerts) {
     if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
-    auto r = check(co_await conn_.command(commit_command(settings_.key_prefix, target, expected, next), timeout_),
+    auto r = check(co_await conn_.command(commit_command(settings_.key_prefix, target, expected, next, std::move(alerts)),
+                                          timeout_),
                    "commit");
     co_return r.reply.kind == redis_reply::type::integer && r.reply.integer == 1;
 }

@@ -1,7 +1,8 @@
 #pragma once
 // The Redis state backend: per target a hash "<prefix>snap:<target>" holding the snapshot's
-// fingerprint and its encoded bytes. commit() is one Lua script, conditional on the fingerprint the
-// new snapshot was diffed against (the outbox will join that script). Reconnects with backoff.
+// fingerprint and its encoded bytes. A commit is one Lua script, conditional on the fingerprint the
+// new snapshot was diffed against, that also adds the poll's alerts to the stream "<prefix>outbox".
+// Reconnects with backoff.
 #include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>
@@ -21,7 +22,8 @@ public:
                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
     boost::asio::awaitable<std::optional<stored_snapshot>> load(std::string target) override;
-    boost::asio::awaitable<bool> commit(std::string target, std::uint64_t expected, stored_snapshot next) override;
+    boost::asio::awaitable<bool> commit_with_alerts(std::string target, std::uint64_t expected, stored_snapshot next,
+                                                    std::vector<std::string> alerts) override;
     boost::asio::awaitable<std::vector<std::int64_t>> load_call_times() override;
     boost::asio::awaitable<void> save_call_times(std::vector<std::int64_t> times) override;
     boost::asio::awaitable<std::string> load_value(std::string name) override;
@@ -42,7 +44,8 @@ public:
     /// The commands the store sends, composed without I/O (for tests).
     static std::vector<std::string> load_command(const std::string& prefix, const std::string& target);
     static std::vector<std::string> commit_command(const std::string& prefix, const std::string& target,
-                                                   std::uint64_t expected, const stored_snapshot& next);
+                                                   std::uint64_t expected, const stored_snapshot& next,
+                                                   std::vector<std::string> alerts = {});
 
 private:
     redis_result check(redis_result r, const char* what);

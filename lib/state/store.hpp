@@ -9,6 +9,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,9 +30,14 @@ public:
     virtual ~store() = default;
     /// The last snapshot of `target` ("district:363:0"), or nullopt if none was ever stored.
     virtual boost::asio::awaitable<std::optional<stored_snapshot>> load(std::string target) = 0;
-    /// Stores `next` if the stored fingerprint is still `expected` (0: nothing stored). False when
-    /// another writer got there first: the caller drops its diff and polls again.
-    virtual boost::asio::awaitable<bool> commit(std::string target, std::uint64_t expected, stored_snapshot next) = 0;
+    /// Stores `next` if the stored fingerprint is still `expected` (0: nothing stored), and in the same
+    /// atomic step adds `alerts` (encoded) to the outbox. False when another writer got there first: the
+    /// caller drops its diff and its alerts, and polls again.
+    virtual boost::asio::awaitable<bool> commit_with_alerts(std::string target, std::uint64_t expected,
+                                                            stored_snapshot next, std::vector<std::string> alerts) = 0;
+    boost::asio::awaitable<bool> commit(std::string target, std::uint64_t expected, stored_snapshot next) {
+        return commit_with_alerts(std::move(target), expected, std::move(next), {});
+    }
     /// The budget's recent call times (ms since the epoch), so a restart cannot overspend CoWIN's limit.
     virtual boost::asio::awaitable<std::vector<std::int64_t>> load_call_times() = 0;
     virtual boost::asio::awaitable<void> save_call_times(std::vector<std::int64_t> times) = 0;
@@ -45,10 +51,20 @@ public:
     virtual const char* name() const = 0;
 };
 
+/// The memory backend's outbox entries, shared by memory_store (which adds them with a snapshot) and
+/// delivery::memory_outbox (which delivers them).
+struct memory_outbox_log {
+    std::deque<std::pair<std::uint64_t, std::string>> entries;  ///< not yet taken, oldest first
+    std::uint64_t next_id = 1;
+    void add(std::string blob) { entries.emplace_back(next_id++, std::move(blob)); }
+};
+
 class memory_store final : public store {
 public:
     boost::asio::awaitable<std::optional<stored_snapshot>> load(std::string target) override;
-    boost::asio::awaitable<bool> commit(std::string target, std::uint64_t expected, stored_snapshot next) override;
+    boost::asio::awaitable<bool> commit_with_alerts(std::string target, std::uint64_t expected, stored_snapshot next,
+                                                    std::vector<std::string> alerts) override;
+    memory_outbox_log& outbox_log() { return outbox_; }
     boost::asio::awaitable<std::vector<std::int64_t>> load_call_times() override { co_return call_times_; }
     boost::asio::awaitable<void> save_call_times(std::vector<std::int64_t> times) override {
         call_times_ = std::move(times);
@@ -67,6 +83,7 @@ private:
     std::map<std::string, stored_snapshot> snapshots_;
     std::vector<std::int64_t> call_times_;
     std::map<std::string, std::string> values_;
+    memory_outbox_log outbox_;
 };
 
 }  // namespace cowin::state

@@ -56,6 +56,8 @@ public:
     void set_active(std::uint32_t slot, bool active);
     std::optional<std::uint32_t> find(std::string_view id) const;
     std::string_view id_of(std::uint32_t slot) const;
+    /// channel_bit flags of the subscription at `slot`.
+    std::uint8_t channels(std::uint32_t slot) const { return slots_[slot].channels; }
     std::size_t size() const { return live_; }
 
     /// Bulk loading: upserts during it append unsorted; finish_bulk() sorts once.

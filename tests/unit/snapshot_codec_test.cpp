@@ -65,15 +65,18 @@ TEST(redis_commands, are_composed_under_the_key_prefix) {
               (std::vector<std::string>{"HGET", "cowin:snap:district:363:0", "data"}));
     stored_snapshot s;
     s.snap.fingerprint = 77;
-    auto c = redis_store::commit_command("cowin:", "pincode:411027:1", 12, s);
-    ASSERT_EQ(c.size(), 7u);
+    auto c = redis_store::commit_command("cowin:", "pincode:411027:1", 12, s, {"alert-1", "alert-2"});
+    ASSERT_EQ(c.size(), 10u);
     EXPECT_EQ(c[0], "EVAL");
     EXPECT_EQ(c[1], redis_store::commit_script());
-    EXPECT_EQ(c[2], "1");
+    EXPECT_EQ(c[2], "2");
     EXPECT_EQ(c[3], "cowin:snap:pincode:411027:1");
-    EXPECT_EQ(c[4], "12");
-    EXPECT_EQ(c[5], "77");
-    EXPECT_EQ(decode(c[6])->snap.fingerprint, 77u);
+    EXPECT_EQ(c[4], "cowin:outbox");
+    EXPECT_EQ(c[5], "12");
+    EXPECT_EQ(c[6], "77");
+    EXPECT_EQ(decode(c[7])->snap.fingerprint, 77u);
+    EXPECT_EQ(c[8], "alert-1");
+    EXPECT_EQ(c[9], "alert-2");
     // The script refuses to write unless the stored fingerprint is the expected one.
     EXPECT_NE(std::string(redis_store::commit_script()).find("~= ARGV[1] then return 0"), std::string::npos);
 }

@@ -1,0 +1,72 @@
+#include "delivery/outbox.hpp"
+#include "state/store.hpp"
+
+namespace cowin::delivery {
+
+namespace net = boost::asio;
+
+net::awaitable<void> memory_outbox::add(std::vector<std::string> blobs) {
+    for (auto& b : blobs) log_.add(std::move(b));
+    co_return;
+}
+
+net::awaitable<std::vector<taken>> memory_outbox::take(std::string, int count) {
+    std::vector<taken> out;
+    while (!log_.entries.empty() && static_cast<int>(out.size()) < count) {
+        auto [id, blob] = std::move(log_.entries.front());
+        log_.entries.pop_front();
+        const std::string entry = std::to_string(id);
+        taken_[entry] = blob;
+        out.push_back({entry, std::move(blob)});
+    }
+    co_return out;
+}
+
+net::awaitable<void> memory_outbox::done(std::string entry_id) {
+    taken_.erase(entry_id);
+    co_return;
+}
+
+net::awaitable<void> memory_outbox::later(std::string entry_id, std::string blob, std::int64_t due_ms) {
+    taken_.erase(entry_id);
+    retry_.emplace(due_ms, std::move(blob));
+    co_return;
+}
+
+net::awaitable<void> memory_outbox::dead(std::string entry_id, std::string blob, std::string reason) {
+    taken_.erase(entry_id);
+    dead_.emplace_back(std::move(blob), std::move(reason));
+    co_return;
+}
+
+net::awaitable<int> memory_outbox::promote(std::int64_t now_ms) {
+    int n = 0;
+    while (!retry_.empty() && retry_.begin()->first <= now_ms) {
+        log_.add(std::move(retry_.begin()->second));
+        retry_.erase(retry_.begin());
+        ++n;
+    }
+    co_return n;
+}
+
+net::awaitable<void> memory_outbox::audit(audit_record r) {
+    audit_.push_back(std::move(r));
+    while (audit_.size() > audit_max_) audit_.pop_front();
+    co_return;
+}
+
+net::awaitable<std::pair<std::int64_t, std::int64_t>> memory_outbox::depth() {
+    co_return std::pair<std::int64_t, std::int64_t>{
+        static_cast<std::int64_t>(log_.entries.size() + taken_.size() + retry_.size()), static_cast<std::int64_t>(dead_.size())};
+}
+
+net::awaitable<std::vector<std::pair<std::string, std::string>>> memory_outbox::dead_letters(int count) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& d : dead_) {
+        if (static_cast<int>(out.size()) == count) break;
+        out.push_back(d);
+    }
+    co_return out;
+}
+
+}  // namespace cowin::delivery

@@ -1,0 +1,111 @@
+#pragma once
+// The outbox: alerts waiting for delivery, kept where the snapshots are. Redis: the stream
+// "<prefix>outbox" read through the consumer group "delivery" (at-least-once: an entry leaves only
+// when acknowledged; one a dead process held is reclaimed), retries in the sorted set
+// "<prefix>retry" (by due time, so a restart keeps the schedule), given-up alerts in the stream
+// "<prefix>dead", every attempt's outcome in the capped stream "<prefix>audit". Memory: the same
+// in process, for the memory backend.
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cowin::state {
+class redis_store;
+struct memory_outbox_log;
+}  // namespace cowin::state
+
+namespace cowin::delivery {
+
+struct taken {
+    std::string entry_id;  ///< the stream entry, for done/later/dead
+    std::string blob;      ///< delivery::encode(alert)
+};
+
+struct audit_record {
+    std::string alert_id, subscription_id, channel, status, detail;
+    std::int64_t at_ms = 0;
+};
+
+class outbox {
+public:
+    virtual ~outbox() = default;
+    /// Creates the consumer group where needed.
+    virtual boost::asio::awaitable<void> prepare() = 0;
+    /// Adds alerts outside a poll's commit (a new subscription told once).
+    virtual boost::asio::awaitable<void> add(std::vector<std::string> blobs) = 0;
+    /// New entries for `consumer`, at most `count`; none waits.
+    virtual boost::asio::awaitable<std::vector<taken>> take(std::string consumer, int count) = 0;
+    /// Entries another (dead) consumer took more than `min_idle` ago and never finished.
+    virtual boost::asio::awaitable<std::vector<taken>> reclaim(std::string consumer, std::chrono::milliseconds min_idle,
+                                                               int count) = 0;
+    /// Delivered (or finally given up): acknowledged and removed.
+    virtual boost::asio::awaitable<void> done(std::string entry_id) = 0;
+    /// Acknowledged now, back in the outbox as `blob` at `due_ms`; one atomic step.
+    virtual boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms) = 0;
+    /// Acknowledged, moved to the dead letters with `reason`; one atomic step.
+    virtual boost::asio::awaitable<void> dead(std::string entry_id, std::string blob, std::string reason) = 0;
+    /// Moves retries due at `now_ms` back into the outbox; returns how many.
+    virtual boost::asio::awaitable<int> promote(std::int64_t now_ms) = 0;
+    virtual boost::asio::awaitable<void> audit(audit_record r) = 0;
+    /// Waiting (new, taken and scheduled for retry) and dead-lettered alerts.
+    virtual boost::asio::awaitable<std::pair<std::int64_t, std::int64_t>> depth() = 0;
+    /// The dead letters, oldest first (for tests and the status).
+    virtual boost::asio::awaitable<std::vector<std::pair<std::string, std::string>>> dead_letters(int count) = 0;
+};
+
+class redis_outbox final : public outbox {
+public:
+    redis_outbox(state::redis_store& store, std::int64_t audit_max_entries)
+        : store_(store), audit_max_(audit_max_entries) {}
+    boost::asio::awaitable<void> prepare() override;
+    boost::asio::awaitable<void> add(std::vector<std::string> blobs) override;
+    boost::asio::awaitable<std::vector<taken>> take(std::string consumer, int count) override;
+    boost::asio::awaitable<std::vector<taken>> reclaim(std::string consumer, std::chrono::milliseconds min_idle,
+                                                       int count) override;
+    boost::asio::awaitable<void> done(std::string entry_id) override;
+    boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms) override;
+    boost::asio::awaitable<void> dead(std::string entry_id, std::string blob, std::string reason) override;
+    boost::asio::awaitable<int> promote(std::int64_t now_ms) override;
+    boost::asio::awaitable<void> audit(audit_record r) override;
+    boost::asio::awaitable<std::pair<std::int64_t, std::int64_t>> depth() override;
+    boost::asio::awaitable<std::vector<std::pair<std::string, std::string>>> dead_letters(int count) override;
+
+private:
+    std::string key(const char* name) const;
+    state::redis_store& store_;
+    std::int64_t audit_max_;
+};
+
+class memory_outbox final : public outbox {
+public:
+    memory_outbox(state::memory_outbox_log& log, std::size_t audit_max_entries) : log_(log), audit_max_(audit_max_entries) {}
+    boost::asio::awaitable<void> prepare() override { co_return; }
+    boost::asio::awaitable<void> add(std::vector<std::string> blobs) override;
+    boost::asio::awaitable<std::vector<taken>> take(std::string consumer, int count) override;
+    boost::asio::awaitable<std::vector<taken>> reclaim(std::string, std::chrono::milliseconds, int) override { co_return std::vector<taken>{}; }
+    boost::asio::awaitable<void> done(std::string entry_id) override;
+    boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms) override;
+    boost::asio::awaitable<void> dead(std::string entry_id, std::string blob, std::string reason) override;
+    boost::asio::awaitable<int> promote(std::int64_t now_ms) override;
+    boost::asio::awaitable<void> audit(audit_record r) override;
+    boost::asio::awaitable<std::pair<std::int64_t, std::int64_t>> depth() override;
+    boost::asio::awaitable<std::vector<std::pair<std::string, std::string>>> dead_letters(int count) override;
+    const std::deque<audit_record>& audit_trail() const { return audit_; }
+
+private:
+    state::memory_outbox_log& log_;
+    std::size_t audit_max_;
+    std::map<std::string, std::string> taken_;
+    std::multimap<std::int64_t, std::string> retry_;
+    std::vector<std::pair<std::string, std::string>> dead_;
+    std::deque<audit_record> audit_;
+};
+
+}  // namespace cowin::delivery

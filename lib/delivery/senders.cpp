@@ -1,0 +1,136 @@
+#include "delivery/senders.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "log/redact.hpp"
+#include "util/base64.hpp"
+#include "util/json_writer.hpp"
+#include "version.hpp"
+#include "webhook/signature.hpp"
+
+namespace cowin::delivery {
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+
+std::string senders::host_of(const std::string& url) {
+    const auto scheme = url.find("://");
+    const auto start = scheme == std::string::npos ? 0 : scheme + 3;
+    const auto end = url.find_first_of("/?#", start);
+    return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+net::awaitable<outcome> senders::send(const alert& a, const config::subscription& to) {
+    switch (a.via) {
+        case channel::webhook:
+            if (to.notify.webhook) co_return co_await webhook(a, *to.notify.webhook);
+            break;
+        case channel::telegram:
+            if (to.notify.telegram) co_return co_await telegram(a, *to.notify.telegram);
+            break;
+        case channel::sms:
+            if (to.notify.sms) co_return co_await sms(a, *to.notify.sms);
+            break;
+        case channel::log:
+            log_.notice("alert ", a.id, " for ", a.subscription_id, ": ", a.body);
+            co_return outcome{outcome::kind::delivered, "logged", std::nullopt};
+    }
+    // The subscription no longer uses this channel: nothing to deliver, nothing to retry.
+    co_return outcome{outcome::kind::delivered, "channel removed from the subscription", std::nullopt};
+}
+
+net::awaitable<outcome> senders::webhook(const alert& a, const config::webhook_target& t) {
+    const auto key = webhook::decode_secret(t.secret);
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::vector<std::pair<std::string, std::string>> headers{
+        {"Content-Type", "application/json"},
+        {"User-Agent", std::string("cowin-notifier/") + cowin::version},
+        {"webhook-id", a.id},
+        {"webhook-timestamp", std::to_string(now)},
+        {"webhook-signature", webhook::sign(key.value_or(""), a.id, now, a.body)},
+        {"Accept-Encoding", "identity"}};
+    auto r = co_await client_.request("POST", t.url, std::move(headers), a.body);
+    co_return webhook_outcome(r.status, r.header("retry-after"),
+                              r.ok() ? std::string_view{} : std::string(http::to_string(r.error)) + ": " + r.error_text);
+}
+
+net::awaitable<void> senders::pace_telegram(std::int64_t chat) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto per_message = std::chrono::microseconds(1'000'000 / std::max(1, settings_.telegram.messages_per_second));
+    auto at = std::max(now, bot_next_);
+    auto& chat_at = chat_next_[chat];
+    at = std::max(at, chat_at);
+    bot_next_ = at + per_message;
+    chat_at = at + 1s;
+    if (chat_next_.size() > 100000) {
+        for (auto it = chat_next_.begin(); it != chat_next_.end();) it = it->second < now ? chat_next_.erase(it) : std::next(it);
+    }
+    if (at > now) {
+        net::steady_timer wait(co_await net::this_coro::executor, at - now);
+        co_await wait.async_wait(net::as_tuple(net::use_awaitable));
+    }
+}
+
+net::awaitable<outcome> senders::telegram(const alert& a, const config::telegram_target& t) {
+    co_await pace_telegram(t.chat_id);
+    util::json_writer w;
+    w.begin_object().key("chat_id").value(t.chat_id).key("text").value(a.text).key("parse_mode").value("HTML");
+    w.key("disable_web_page_preview").value(true).end_object();
+    const std::string url = settings_.telegram.api_url + "/bot" + settings_.telegram.bot_token.value + "/sendMessage";
+    std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", "application/json"}};
+    auto r = co_await client_.request("POST", url, std::move(headers), w.take());
+    co_return telegram_outcome(r.status, r.body,
+                               r.ok() ? std::string_view{} : std::string(http::to_string(r.error)) + ": " + log::redact_url(r.error_text));
+}
+
+namespace {
+std::string form_escape(std::string_view s) {
+    static const char* hex = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : s) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out += static_cast<char>(c);
+        } else if (c == ' ') {
+            out += '+';
+        } else {
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        }
+    }
+    return out;
+}
+}  // namespace
+
+net::awaitable<outcome> senders::sms(const alert& a, const config::sms_target& t) {
+    http::response r;
+    if (settings_.sms.provider == config::sms_provider::twilio) {
+        const auto& tw = settings_.sms.twilio;
+        const std::string url = tw.api_url + "/2010-04-01/Accounts/" + tw.account_sid + "/Messages.json";
+        const std::string body = "To=" + form_escape(t.to) + "&From=" + form_escape(tw.from) + "&Body=" + form_escape(a.sms);
+        std::vector<std::pair<std::string, std::string>> headers{
+            {"Content-Type", "application/x-www-form-urlencoded"},
+            {"Authorization", "Basic " + util::base64_encode(tw.account_sid + ":" + tw.auth_token.value)}};
+        r = co_await client_.request("POST", url, std::move(headers), body);
+    } else {
+        const auto& m = settings_.sms.msg91;
+        util::json_writer w;
+        // MSG91 wants the number without "+"; the template carries the words, the alert its one variable.
+        w.begin_object().key("template_id").value(m.template_id).key("short_url").value("0");
+        w.key("recipients").begin_array().begin_object().key("mobiles").value(t.to.substr(t.to.starts_with('+') ? 1 : 0));
+        w.key("alert").value(a.sms).end_object().end_array().end_object();
+        std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", "application/json"},
+                                                                 {"authkey", m.auth_key.value}};
+        r = co_await client_.request("POST", m.api_url + "/api/v5/flow", std::move(headers), w.take());
+    }
+    auto o = sms_outcome(r.status, r.body, r.header("retry-after"),
+                         r.ok() ? std::string_view{} : std::string(http::to_string(r.error)) + ": " + r.error_text);
+    if (o.what != outcome::kind::delivered) o.detail += " (to " + log::redact_phone(t.to) + ")";
+    co_return o;
+}
+
+}  // namespace cowin::delivery

@@ -1,0 +1,215 @@
+#include "delivery/worker.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "subs/record.hpp"
+
+namespace cowin::delivery {
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+worker::worker(outbox& box, subs::service& subscriptions, senders& send, worker_settings s, const log::logger& log,
+               metrics::registry& metrics)
+    : box_(box), subs_(subscriptions), send_(send), settings_(std::move(s)), log_(log), metrics_(metrics) {}
+
+std::optional<std::chrono::milliseconds> worker::next_delay(const std::vector<std::chrono::milliseconds>& schedule,
+                                                            int attempts_made,
+                                                            std::optional<std::chrono::milliseconds> retry_after,
+                                                            double unit_random) {
+    if (attempts_made < 1 || attempts_made > static_cast<int>(schedule.size())) return std::nullopt;
+    const auto step = schedule[static_cast<std::size_t>(attempts_made - 1)];
+    auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(step.count()) * (0.9 + 0.2 * unit_random)));
+    if (retry_after) delay = std::max(delay, *retry_after);
+    return delay;
+}
+
+void worker::stop() {
+    stopping_ = true;
+    if (tick_) tick_->cancel();
+}
+
+void worker::wake() {
+    woken_ = true;
+    if (tick_) tick_->cancel();
+}
+
+// Duties, each turn: move due retries back into the outbox (every second), take over alerts a dead
+// process held (every 5 s), take new ones and start delivering each; sleep until woken or 250 ms.
+net::awaitable<void> worker::run() {
+    tick_ = std::make_unique<net::steady_timer>(co_await net::this_coro::executor);
+    auto ex = co_await net::this_coro::executor;
+    bool prepared = false;
+    auto last_promote = std::chrono::steady_clock::time_point{};
+    auto last_reclaim = std::chrono::steady_clock::time_point{};
+    while (!stopping_) {
+        std::vector<taken> batch;
+        try {
+            if (!prepared) {
+                co_await box_.prepare();
+                prepared = true;
+            }
+            const auto now = std::chrono::steady_clock::now();
+            if (now - last_promote >= 1s) {
+                co_await box_.promote(now_ms());
+                depth_ = co_await box_.depth();
+                last_promote = now;
+            }
+            if (now - last_reclaim >= 5s) {
+                last_reclaim = now;
+                for (auto& t : co_await box_.reclaim(settings_.consumer, settings_.reclaim_after, 256)) batch.push_back(std::move(t));
+            }
+            woken_ = false;
+            const int room = settings_.max_in_flight - static_cast<int>(in_flight_);
+            if (room > 0) {
+                for (auto& t : co_await box_.take(settings_.consumer, std::min(room, 256))) batch.push_back(std::move(t));
+            }
+        } catch (const std::exception& e) {
+            log_.warning("delivery: the outbox is unavailable (", e.what(), "); retrying");
+            prepared = false;
+        }
+        for (auto& t : batch) {
+            ++in_flight_;
+            net::co_spawn(ex, deliver(std::move(t)), [this](std::exception_ptr e) {
+                --in_flight_;
+                if (e) {
+                    try {
+                        std::rethrow_exception(e);
+                    } catch (const std::exception& ex2) {
+                        // Left unacknowledged: reclaimed and tried again later.
+                        log_.warning("delivery: an attempt could not be settled: ", ex2.what());
+                    }
+                }
+            });
+        }
+        if (!batch.empty() || woken_) continue;
+        tick_->expires_after(250ms);
+        co_await tick_->async_wait(net::as_tuple(net::use_awaitable));
+    }
+}
+
+net::awaitable<void> worker::acquire(const std::string& host) {
+    host_slots& h = hosts_[host];
+    if (h.busy < settings_.max_in_flight_per_host) {
+        ++h.busy;
+        co_return;
+    }
+    net::steady_timer wait(co_await net::this_coro::executor, std::chrono::steady_clock::time_point::max());
+    h.waiting.push_back(&wait);
+    co_await wait.async_wait(net::as_tuple(net::use_awaitable));
+    // release() handed its slot over: busy stays as it was.
+}
+
+void worker::release(const std::string& host) {
+    auto it = hosts_.find(host);
+    if (it == hosts_.end()) return;
+    host_slots& h = it->second;
+    if (!h.waiting.empty()) {
+        net::steady_timer* next = h.waiting.front();
+        h.waiting.pop_front();
+        next->cancel();
+        return;
+    }
+    if (--h.busy == 0) hosts_.erase(it);
+}
+
+void worker::report(const alert& a, const outcome& o, std::string settled) {
+    if (!on_attempt) return;
+    attempt_report r{a, o, std::move(settled), std::chrono::milliseconds(now_ms() - a.detected_ms)};
+    on_attempt(r);
+}
+
+net::awaitable<void> worker::deliver(taken t) {
+    auto decoded = decode(t.blob);
+    if (!decoded) {
+        co_await box_.dead(t.entry_id, t.blob, "undecodable outbox entry");
+        metrics_.add("alerts_dead_lettered_total", metrics::labels({{"channel", "unknown"}}));
+        co_return;
+    }
+    alert a = std::move(*decoded);
+    const std::string ch(to_string(a.via));
+    if (now_ms() - a.detected_ms > settings_.alert_ttl.count()) {
+        // Slots vanish in minutes: a late alert misleads more than it helps.
+        co_await box_.dead(t.entry_id, t.blob, "expired");
+        co_await box_.audit({a.id, a.subscription_id, ch, "expired", "", now_ms()});
+        metrics_.add("alerts_expired_total", metrics::labels({{"channel", ch}}));
+        metrics_.add("alerts_dead_lettered_total", metrics::labels({{"channel", ch}}));
+        report(a, {}, "expired");
+        co_return;
+    }
+    auto rec = co_await subs_.get(a.subscription_id);
+    if (!rec || !rec->active) {
+        co_await box_.done(t.entry_id);
+        co_await box_.audit({a.id, a.subscription_id, ch, "dropped", rec ? "subscription inactive" : "subscription removed", now_ms()});
+        report(a, {}, "dropped");
+        co_return;
+    }
+    std::string host;
+    if (a.via == channel::webhook && rec->sub.notify.webhook) {
+        host = senders::host_of(rec->sub.notify.webhook->url);
+        co_await acquire(host);
+    }
+    outcome o;
+    try {
+        o = co_await send_.send(a, rec->sub);
+    } catch (const std::exception& e) {
+        o = outcome{outcome::kind::retry, std::string("internal error: ") + e.what(), std::nullopt};
+    }
+    if (!host.empty()) release(host);
+    co_await settle(t, std::move(a), std::move(o));
+}
+
+net::awaitable<void> worker::settle(const taken& t, alert a, outcome o) {
+    const std::string ch(to_string(a.via));
+    const auto ls = metrics::labels({{"channel", ch}});
+    ++a.attempt;
+    co_await box_.audit({a.id, a.subscription_id, ch, o.what == outcome::kind::delivered ? "delivered" : "failed", o.detail, now_ms()});
+    switch (o.what) {
+        case outcome::kind::delivered: {
+            co_await box_.done(t.entry_id);
+            metrics_.add("alerts_delivered_total", ls);
+            metrics_.observe("delivery_latency_seconds", ls, static_cast<double>(now_ms() - a.detected_ms) / 1000.0);
+            report(a, o, "delivered");
+            co_return;
+        }
+        case outcome::kind::gone: {
+            metrics_.add("alerts_failed_total", ls);
+            co_await subs_.deactivate(a.subscription_id, o.detail);
+            a.last_error = o.detail;
+            co_await box_.dead(t.entry_id, encode(a), "gone: " + o.detail);
+            metrics_.add("alerts_dead_lettered_total", ls);
+            report(a, o, "gone");
+            co_return;
+        }
+        case outcome::kind::retry: break;
+    }
+    metrics_.add("alerts_failed_total", ls);
+    a.last_error = o.detail;
+    std::uniform_real_distribution<double> jitter(0.0, 1.0);
+    const auto delay = next_delay(settings_.retry_schedule, a.attempt, o.retry_after, jitter(rng_));
+    if (!delay) {
+        log_.warning("alert ", a.id, " for ", a.subscription_id, " by ", ch, ": giving up after ", a.attempt,
+                     " attempts; last: ", o.detail);
+        co_await box_.dead(t.entry_id, encode(a), "gave up after " + std::to_string(a.attempt) + " attempts: " + o.detail);
+        metrics_.add("alerts_dead_lettered_total", ls);
+        report(a, o, "dead");
+        co_return;
+    }
+    log_.info("alert ", a.id, " for ", a.subscription_id, " by ", ch, ": attempt ", a.attempt, " failed (", o.detail,
+              "); next in ", delay->count(), " ms");
+    co_await box_.later(t.entry_id, encode(a), now_ms() + delay->count());
+    metrics_.add("alerts_retried_total", ls);
+    report(a, o, "retry");
+}
+
+}  // namespace cowin::delivery

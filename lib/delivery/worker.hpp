@@ -1,0 +1,95 @@
+#pragma once
+// The delivery loop of one process: takes alerts from the outbox (as consumer "<host>:<pid>"), delivers
+// each concurrently (at most max_in_flight_per_host per webhook host, so a slow receiver only slows
+// itself), and settles every attempt: delivered -> done; transient -> back in the outbox at the next
+// step of retry_schedule (or Retry-After), dead-lettered after the last; gone -> the subscription is
+// deactivated; older than alert_ttl -> expired. Alerts a crashed process held are reclaimed.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "delivery/outbox.hpp"
+#include "delivery/senders.hpp"
+#include "log/log.hpp"
+#include "metrics/registry.hpp"
+#include "subs/service.hpp"
+
+namespace cowin::delivery {
+
+struct worker_settings {
+    std::vector<std::chrono::milliseconds> retry_schedule;
+    std::chrono::milliseconds alert_ttl = std::chrono::minutes(15);
+    int max_in_flight_per_host = 32;
+    std::string consumer;  ///< "<host>:<pid>"
+    /// An alert taken by a consumer this long ago and never settled is taken over (its process died).
+    std::chrono::milliseconds reclaim_after = std::chrono::seconds(45);
+    int max_in_flight = 1024;
+};
+
+/// What one attempt came to, for the demo's live line and for tests.
+struct attempt_report {
+    alert a;
+    outcome result;
+    std::string settled;  ///< "delivered", "retry", "dead", "expired", "gone", "dropped"
+    std::chrono::milliseconds since_detection{0};
+};
+
+class worker {
+public:
+    worker(outbox& box, subs::service& subscriptions, senders& send, worker_settings s, const log::logger& log,
+           metrics::registry& metrics);
+
+    /// Runs until stop(); never throws for a failed delivery.
+    boost::asio::awaitable<void> run();
+    void stop();
+    /// Something was added to the outbox in this process: look now rather than at the next tick.
+    void wake();
+    std::size_t in_flight() const { return in_flight_; }
+    /// Waiting and dead-lettered alerts, as of the last second.
+    std::pair<std::int64_t, std::int64_t> depth() const { return depth_; }
+
+    std::function<void(const attempt_report&)> on_attempt;
+
+    /// When the attempt after `attempts_made` is due: the schedule's step with +-10% jitter, never
+    /// earlier than `retry_after`; nullopt after the last step.
+    static std::optional<std::chrono::milliseconds> next_delay(const std::vector<std::chrono::milliseconds>& schedule,
+                                                               int attempts_made,
+                                                               std::optional<std::chrono::milliseconds> retry_after,
+                                                               double unit_random);
+
+private:
+    boost::asio::awaitable<void> deliver(taken t);
+    boost::asio::awaitable<void> settle(const taken& t, alert a, outcome o);
+    boost::asio::awaitable<void> acquire(const std::string& host);
+    void release(const std::string& host);
+    void report(const alert& a, const outcome& o, std::string settled);
+
+    outbox& box_;
+    subs::service& subs_;
+    senders& send_;
+    worker_settings settings_;
+    const log::logger& log_;
+    metrics::registry& metrics_;
+    std::unique_ptr<boost::asio::steady_timer> tick_;
+    bool stopping_ = false;
+    bool woken_ = false;
+    std::size_t in_flight_ = 0;
+    std::pair<std::int64_t, std::int64_t> depth_{0, 0};
+    struct host_slots {
+        int busy = 0;
+        std::deque<boost::asio::steady_timer*> waiting;
+    };
+    std::map<std::string, host_slots> hosts_;
+    std::mt19937 rng_{std::random_device{}()};
+};
+
+}  // namespace cowin::delivery
