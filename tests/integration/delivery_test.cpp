@@ -1,0 +1,378 @@
+// Delivery against cowin-sandbox's receivers and a real redis-server: signed webhooks retried on
+// schedule, 410 and blocked chats deactivating, Retry-After honoured, a stalled receiver not delaying
+// a healthy one, giving up into the dead letters, expiry, Telegram and SMS requests, an alert a dead
+// process held taken over with the same webhook-id, and alerts committed only with their snapshot.
+#include <gtest/gtest.h>
+
+#include <simdjson.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "delivery/alert.hpp"
+#include "delivery/outbox.hpp"
+#include "delivery/senders.hpp"
+#include "delivery/worker.hpp"
+#include "http/client.hpp"
+#include "state/redis_store.hpp"
+#include "subs/repository.hpp"
+#include "subs/service.hpp"
+#include "support/background.hpp"
+#include "support/http_client.hpp"
+#include "support/redis_server.hpp"
+
+namespace cowin::delivery {
+namespace {
+
+namespace net = boost::asio;
+using namespace std::chrono_literals;
+const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+config::subscription hook_sub(const std::string& id, std::uint16_t sandbox, const std::string& hook) {
+    config::subscription s;
+    s.id = id;
+    s.district_id = 363;
+    s.notify.webhook = config::webhook_target{"http://127.0.0.1:" + std::to_string(sandbox) + "/hooks/" + hook, secret};
+    return s;
+}
+
+struct rig_options {
+    std::vector<std::chrono::milliseconds> schedule{300ms, 300ms};
+    std::chrono::milliseconds ttl = 15min;
+    std::string consumer = "test:1";
+    std::chrono::milliseconds reclaim_after = 45s;
+    bool run_worker = true;
+};
+
+// The delivery half of the daemon on its own event loop thread.
+class rig {
+public:
+    rig(std::uint16_t redis_port, std::uint16_t sandbox_port, std::vector<config::subscription> subs, rig_options o = {})
+        : log_([](log::level, std::string_view) {}, log::level::debug),
+          store_(ioc_.get_executor(), redis_settings(redis_port), log_),
+          repo_(store_),
+          service_(repo_, store_, log_, 1),
+          outbox_(store_, 1000),
+          client_(ioc_.get_executor(), {std::chrono::seconds(10), "", 1 << 20}),
+          senders_(client_, delivery_settings(sandbox_port), log_),
+          worker_(outbox_, service_, senders_, worker_settings{o.schedule, o.ttl, 32, o.consumer, o.reclaim_after, 1024},
+                  log_, metrics_) {
+        metrics::describe_all(metrics_);
+        worker_.on_attempt = [this](const attempt_report& r) {
+            std::lock_guard lock(m_);
+            reports_.push_back(r);
+            cv_.notify_all();
+        };
+        thread_ = std::thread([this] {
+            auto guard = net::make_work_guard(ioc_);
+            ioc_.run();
+        });
+        call<bool>([this, subs]() -> net::awaitable<bool> {
+            co_await store_.ensure_ready();
+            co_await service_.load(subs);
+            co_return true;
+        });
+        if (o.run_worker) net::co_spawn(ioc_, worker_.run(), net::detached);
+    }
+    ~rig() {
+        net::post(ioc_, [this] { worker_.stop(); });
+        std::this_thread::sleep_for(50ms);
+        ioc_.stop();
+        thread_.join();
+    }
+
+    static config::redis_settings redis_settings(std::uint16_t port) {
+        config::redis_settings r;
+        r.port = port;
+        r.key_prefix = "dt:";
+        return r;
+    }
+    static config::delivery_settings delivery_settings(std::uint16_t sandbox) {
+        config::delivery_settings d;
+        const std::string base = "http://127.0.0.1:" + std::to_string(sandbox);
+        d.telegram.api_url = base + "/telegram";
+        d.telegram.bot_token.value = "123456:test-token";
+        d.sms.twilio = {base + "/twilio", "AC0123456789abcdef", {"twilio-token", "inline", {}, false}, "+15005550006"};
+        return d;
+    }
+
+    template <class T>
+    T call(std::function<net::awaitable<T>()> f) {
+        std::promise<T> p;
+        net::co_spawn(ioc_, f(), [&](std::exception_ptr e, T v) {
+            if (e) p.set_exception(e);
+            else p.set_value(std::move(v));
+        });
+        return p.get_future().get();
+    }
+
+    /// One alert per channel of `sub`, for one open session, detected `age` ago; returns its id.
+    std::string enqueue(const std::string& sub, std::chrono::milliseconds age = 0ms) {
+        subs::alert_draft d;
+        d.subscription_id = sub;
+        d.slot = *service_.index().find(sub);
+        d.target_id = 363;
+        d.detected_at = d.fetched_at = std::chrono::system_clock::now() - age;
+        auto pool = std::make_shared<std::vector<api::session_detail>>(1);
+        (*pool)[0].center_name = "Aundh District Hospital";
+        (*pool)[0].session_id = "s-1";
+        (*pool)[0].vaccine = "COVISHIELD";
+        (*pool)[0].date = {2026, 11, 28};
+        (*pool)[0].cap = {5, 5, 0};
+        d.pool = pool;
+        d.sessions = {0};
+        auto alerts = alerts_for(d, service_.index().channels(d.slot));
+        std::vector<std::string> blobs;
+        for (const auto& a : alerts) blobs.push_back(encode(a));
+        call<bool>([&]() -> net::awaitable<bool> {
+            co_await outbox_.add(blobs);
+            worker_.wake();
+            co_return true;
+        });
+        return alerts.front().id;
+    }
+
+    /// Waits for an attempt of `sub` settled as `how`.
+    bool wait_for(const std::string& sub, const std::string& how, std::chrono::seconds limit = 20s) {
+        std::unique_lock lock(m_);
+        return cv_.wait_for(lock, limit, [&] {
+            for (const auto& r : reports_) {
+                if (r.a.subscription_id == sub && r.settled == how) return true;
+            }
+            return false;
+        });
+    }
+    bool settled(const std::string& sub, const std::string& how) {
+        std::lock_guard lock(m_);
+        for (const auto& r : reports_) {
+            if (r.a.subscription_id == sub && r.settled == how) return true;
+        }
+        return false;
+    }
+
+    std::optional<subs::record> record(const std::string& id) {
+        return call<std::optional<subs::record>>([this, id]() { return service_.get(id); });
+    }
+    std::vector<std::pair<std::string, std::string>> dead_letters() {
+        return call<std::vector<std::pair<std::string, std::string>>>([this]() { return outbox_.dead_letters(100); });
+    }
+    outbox& box() { return outbox_; }
+    state::redis_store& store() { return store_; }
+
+private:
+    log::logger log_;
+    net::io_context ioc_;
+    state::redis_store store_;
+    subs::redis_repository repo_;
+    subs::service service_;
+    redis_outbox outbox_;
+    http::client client_;
+    senders senders_;
+    metrics::registry metrics_;
+    worker worker_;
+    std::thread thread_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    std::vector<attempt_report> reports_;
+};
+
+class delivery : public ::testing::Test {
+protected:
+    test::redis_server redis;
+    test::background_process sandbox{test::sandbox_command({"--districts", "363"}), "listening on"};
+    test::http_client control{"127.0.0.1", sandbox.port()};
+
+    void script_hook(const std::string& name, const std::string& statuses, int delay_ms = 0) {
+        auto r = control.request("PUT", "/sandbox/v1/hooks/" + name,
+                                 R"({"secret":")" + secret + R"(","script":[)" + statuses + R"(],"delay":)" +
+                                     std::to_string(delay_ms) + "}");
+        ASSERT_EQ(r.status, 200) << r.body;
+    }
+    simdjson::dom::element hook(simdjson::dom::parser& p, const std::string& name) {
+        auto r = control.get("/sandbox/v1/hooks/" + name);
+        return p.parse(r.body).value();
+    }
+};
+
+TEST_F(delivery, a_signed_webhook_is_retried_on_schedule_with_the_same_id) {
+    script_hook("a", "500,500");
+    rig r(redis.port(), sandbox.port(), {hook_sub("a", sandbox.port(), "a")});
+    const std::string id = r.enqueue("a");
+    ASSERT_TRUE(r.wait_for("a", "delivered"));
+    simdjson::dom::parser p;
+    auto got = hook(p, "a")["deliveries"].get_array().value();
+    ASSERT_EQ(got.size(), 3u);
+    std::vector<std::int64_t> statuses;
+    std::vector<double> at;
+    for (auto d : got) {
+        EXPECT_EQ(std::string_view(d["webhook_id"]), id);
+        EXPECT_TRUE(bool(d["verified"]));
+        statuses.push_back(std::int64_t(d["status"]));
+        at.push_back(double(d["at"]));
+    }
+    EXPECT_EQ(statuses, (std::vector<std::int64_t>{500, 500, 200}));
+    // Not earlier than the schedule (300 ms, -10% jitter).
+    EXPECT_GE(at[1] - at[0], 0.26);
+    EXPECT_GE(at[2] - at[1], 0.26);
+}
+
+TEST_F(delivery, gone_410_deactivates_the_subscription) {
+    script_hook("g", "410");
+    rig r(redis.port(), sandbox.port(), {hook_sub("g", sandbox.port(), "g")});
+    r.enqueue("g");
+    ASSERT_TRUE(r.wait_for("g", "gone"));
+    auto rec = r.record("g");
+    ASSERT_TRUE(rec.has_value());
+    EXPECT_FALSE(rec->active);
+    EXPECT_NE(rec->inactive_reason.find("410"), std::string::npos);
+    auto dead = r.dead_letters();
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_NE(dead[0].second.find("gone"), std::string::npos);
+    // A deactivated subscription's alerts are dropped, not sent.
+    r.enqueue("g");
+    ASSERT_TRUE(r.wait_for("g", "dropped"));
+    simdjson::dom::parser p;
+    EXPECT_EQ(hook(p, "g")["deliveries"].get_array().size(), 1u);
+}
+
+TEST_F(delivery, retry_after_is_honoured) {
+    script_hook("t", "429");
+    rig_options o;
+    o.schedule = {100ms};
+    rig r(redis.port(), sandbox.port(), {hook_sub("t", sandbox.port(), "t")}, o);
+    r.enqueue("t");
+    ASSERT_TRUE(r.wait_for("t", "delivered"));
+    simdjson::dom::parser p;
+    auto got = hook(p, "t")["deliveries"].get_array().value();
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_GE(double(got.at(1)["at"]) - double(got.at(0)["at"]), 0.95);  // Retry-After: 1, not 100 ms
+}
+
+TEST_F(delivery, a_stalled_receiver_does_not_delay_a_healthy_one) {
+    script_hook("slow", "200", 4000);
+    script_hook("fast", "200");
+    rig r(redis.port(), sandbox.port(),
+          {hook_sub("slow", sandbox.port(), "slow"), hook_sub("fast", sandbox.port(), "fast")});
+    r.enqueue("slow");
+    r.enqueue("fast");
+    ASSERT_TRUE(r.wait_for("fast", "delivered"));
+    EXPECT_FALSE(r.settled("slow", "delivered"));
+    ASSERT_TRUE(r.wait_for("slow", "delivered"));
+}
+
+TEST_F(delivery, gives_up_after_the_schedule_into_the_dead_letters) {
+    script_hook("d", "500,500,500,500");
+    rig_options o;
+    o.schedule = {100ms, 100ms};
+    rig r(redis.port(), sandbox.port(), {hook_sub("d", sandbox.port(), "d")}, o);
+    r.enqueue("d");
+    ASSERT_TRUE(r.wait_for("d", "dead"));
+    auto dead = r.dead_letters();
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_NE(dead[0].second.find("gave up after 3 attempts: http 500"), std::string::npos) << dead[0].second;
+    EXPECT_TRUE(r.record("d")->active);
+}
+
+TEST_F(delivery, an_alert_past_its_ttl_expires_unsent) {
+    script_hook("e", "");
+    rig_options o;
+    o.ttl = 1min;
+    rig r(redis.port(), sandbox.port(), {hook_sub("e", sandbox.port(), "e")}, o);
+    r.enqueue("e", 2min);
+    ASSERT_TRUE(r.wait_for("e", "expired"));
+    simdjson::dom::parser p;
+    EXPECT_EQ(hook(p, "e")["deliveries"].get_array().size(), 0u);
+    auto dead = r.dead_letters();
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_EQ(dead[0].second, "expired");
+}
+
+TEST_F(delivery, telegram_messages_and_a_blocked_chat) {
+    ASSERT_EQ(control.request("PUT", "/sandbox/v1/telegram/chats/77", R"({"blocked":true})").status, 200);
+    config::subscription ok, blocked;
+    ok.id = "tg-ok";
+    ok.district_id = 363;
+    ok.notify.telegram = config::telegram_target{76};
+    blocked = ok;
+    blocked.id = "tg-blocked";
+    blocked.notify.telegram = config::telegram_target{77};
+    rig r(redis.port(), sandbox.port(), {ok, blocked});
+    r.enqueue("tg-ok");
+    r.enqueue("tg-blocked");
+    ASSERT_TRUE(r.wait_for("tg-ok", "delivered"));
+    ASSERT_TRUE(r.wait_for("tg-blocked", "gone"));
+    EXPECT_FALSE(r.record("tg-blocked")->active);
+    EXPECT_TRUE(r.record("tg-ok")->active);
+    simdjson::dom::parser p;
+    auto messages = p.parse(control.get("/sandbox/v1/telegram/messages").body)["messages"].get_array().value();
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(std::int64_t(messages.at(0)["chat_id"]), 76);
+    EXPECT_NE(std::string_view(messages.at(0)["text"]).find("<b>Aundh District Hospital</b>"), std::string_view::npos);
+}
+
+TEST_F(delivery, sms_through_twilio) {
+    config::subscription s;
+    s.id = "sms";
+    s.district_id = 363;
+    s.notify.sms = config::sms_target{"+919812345678"};
+    rig r(redis.port(), sandbox.port(), {s});
+    r.enqueue("sms");
+    ASSERT_TRUE(r.wait_for("sms", "delivered"));
+    simdjson::dom::parser p;
+    auto messages = p.parse(control.get("/sandbox/v1/sms/messages").body)["messages"].get_array().value();
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(std::string_view(messages.at(0)["provider"]), "twilio");
+    EXPECT_EQ(std::string_view(messages.at(0)["to"]), "+919812345678");
+    EXPECT_LE(std::string_view(messages.at(0)["body"]).size(), 160u);
+}
+
+TEST_F(delivery, an_alert_a_dead_process_held_is_taken_over_with_the_same_id) {
+    script_hook("c", "");
+    std::string id;
+    {
+        rig_options crashed;
+        crashed.run_worker = false;
+        crashed.consumer = "crashed:1";
+        rig a(redis.port(), sandbox.port(), {hook_sub("c", sandbox.port(), "c")}, crashed);
+        id = a.enqueue("c");
+        // Taken, never settled: as if the process died mid-delivery.
+        auto taken = a.call<std::vector<delivery::taken>>([&]() { return a.box().take("crashed:1", 10); });
+        ASSERT_EQ(taken.size(), 1u);
+    }
+    rig_options alive;
+    alive.consumer = "alive:2";
+    alive.reclaim_after = 200ms;
+    rig b(redis.port(), sandbox.port(), {hook_sub("c", sandbox.port(), "c")}, alive);
+    ASSERT_TRUE(b.wait_for("c", "delivered", 30s));
+    simdjson::dom::parser p;
+    auto got = hook(p, "c")["deliveries"].get_array().value();
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(std::string_view(got.at(0)["webhook_id"]), id);
+}
+
+TEST_F(delivery, alerts_are_committed_only_with_their_snapshot) {
+    rig r(redis.port(), sandbox.port(), {hook_sub("x", sandbox.port(), "x")}, rig_options{.run_worker = false});
+    auto xlen = [&] {
+        return r.call<std::int64_t>([&]() -> net::awaitable<std::int64_t> {
+            std::vector<std::string> cmd{"XLEN", "dt:outbox"};
+            co_return (co_await r.store().run(std::move(cmd), "XLEN")).integer;
+        });
+    };
+    state::stored_snapshot s;
+    s.snap.fingerprint = 5;
+    EXPECT_TRUE(r.call<bool>([&]() { return r.store().commit_with_alerts("district:363:0", 0, s, {"a1", "a2"}); }));
+    EXPECT_EQ(xlen(), 2);
+    s.snap.fingerprint = 6;
+    // Diffed against a snapshot that is no longer the stored one: neither snapshot nor alerts land.
+    EXPECT_FALSE(r.call<bool>([&]() { return r.store().commit_with_alerts("district:363:0", 0, s, {"a3"}); }));
+    EXPECT_EQ(xlen(), 2);
+}
+
+}  // namespace
+}  // namespace cowin::delivery
