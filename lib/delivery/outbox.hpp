@@ -78,7 +78,14 @@ public:
     boost::asio::awaitable<std::vector<std::pair<std::string, std::string>>> dead_letters(int count) override;
 
 private:
+    enum class op {
+        group_create, add, take, reclaim, ack, remove, schedule, bury, promote, audit,
+        outbox_length, retry_length, dead_length, dead_range, multi, exec,
+    };
     std::string key(const char* name) const;
+    std::vector<std::string> compose(op o, const std::vector<std::string>& args) const;
+    /// MULTI, `first` (if any), XACK and XDEL of the entry, EXEC.
+    std::vector<std::vector<std::string>> settle(const std::string& entry_id, std::vector<std::string> first) const;
     state::redis_store& store_;
     std::int64_t audit_max_;
 };

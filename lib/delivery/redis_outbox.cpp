@@ -31,31 +31,79 @@ const char* promote_script =
     "  redis.call('ZREM', KEYS[1], m)\n"
     "end\n"
     "return #due\n";
+// Commands are built outside the coroutines: GCC 12 mishandles braced lists of strings inside them
+// (it freed one twice under ASan).
+using command = std::vector<std::string>;
+command cmd(std::initializer_list<std::string_view> parts) {
+    command out;
+    out.reserve(parts.size());
+    for (auto p : parts) out.emplace_back(p);
+    return out;
+}
 }  // namespace
 
 std::string redis_outbox::key(const char* name) const { return store_.prefix() + name; }
 
+// Every command is composed here, outside the coroutines: GCC 12 rejects or mishandles braced lists
+// of strings inside them.
+std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::string>& a) const {
+    const std::string stream = key("outbox");
+    switch (o) {
+        case op::group_create: return cmd({"XGROUP", "CREATE", stream, group, "0", "MKSTREAM"});
+        case op::add: return cmd({"XADD", stream, "*", "a", a.at(0)});
+        case op::take: return cmd({"XREADGROUP", "GROUP", group, a.at(0), "COUNT", a.at(1), "STREAMS", stream, ">"});
+        case op::reclaim: return cmd({"XAUTOCLAIM", stream, group, a.at(0), a.at(1), "0-0", "COUNT", a.at(2)});
+        case op::ack: return cmd({"XACK", stream, group, a.at(0)});
+        case op::remove: return cmd({"XDEL", stream, a.at(0)});
+        case op::schedule: return cmd({"ZADD", key("retry"), a.at(1), a.at(0)});
+        case op::bury: return cmd({"XADD", key("dead"), "MAXLEN", "~", "100000", "*", "a", a.at(0), "reason", a.at(1)});
+        case op::promote: return cmd({"EVAL", promote_script, "2", key("retry"), stream, a.at(0)});
+        case op::audit:
+            return cmd({"XADD", key("audit"), "MAXLEN", "~", std::to_string(audit_max_), "*", "alert", a.at(0), "sub", a.at(1),
+                        "channel", a.at(2), "status", a.at(3), "detail", a.at(4), "at", a.at(5)});
+        case op::outbox_length: return cmd({"XLEN", stream});
+        case op::retry_length: return cmd({"ZCARD", key("retry")});
+        case op::dead_length: return cmd({"XLEN", key("dead")});
+        case op::dead_range: return cmd({"XRANGE", key("dead"), "-", "+", "COUNT", a.at(0)});
+        case op::multi: return cmd({"MULTI"});
+        case op::exec: return cmd({"EXEC"});
+    }
+    return {};
+}
+
+std::vector<std::vector<std::string>> redis_outbox::settle(const std::string& entry_id,
+                                                           std::vector<std::string> first) const {
+    std::vector<std::vector<std::string>> out;
+    out.push_back(compose(op::multi, {}));
+    if (!first.empty()) out.push_back(std::move(first));
+    out.push_back(compose(op::ack, std::vector<std::string>(1, entry_id)));
+    out.push_back(compose(op::remove, std::vector<std::string>(1, entry_id)));
+    out.push_back(compose(op::exec, {}));
+    return out;
+}
+
 net::awaitable<void> redis_outbox::prepare() {
     // From the stream's start ("0"): alerts committed before the first worker ran are delivered too.
-    std::vector<std::string> cmd{"XGROUP", "CREATE", key("outbox"), group, "0", "MKSTREAM"};
     try {
-        co_await store_.run(std::move(cmd), "XGROUP CREATE");
+        co_await store_.run(compose(op::group_create, {}), "XGROUP CREATE");
     } catch (const std::runtime_error& e) {
         if (std::string(e.what()).find("BUSYGROUP") == std::string::npos) throw;
     }
 }
 
 net::awaitable<void> redis_outbox::add(std::vector<std::string> blobs) {
-    std::vector<std::vector<std::string>> cmds{{"MULTI"}};
-    for (auto& b : blobs) cmds.push_back({"XADD", key("outbox"), "*", "a", std::move(b)});
-    cmds.push_back({"EXEC"});
+    std::vector<std::vector<std::string>> cmds;
+    cmds.push_back(compose(op::multi, {}));
+    for (auto& b : blobs) cmds.push_back(compose(op::add, std::vector<std::string>(1, std::move(b))));
+    cmds.push_back(compose(op::exec, {}));
     co_await store_.run_pipeline(std::move(cmds), "XADD outbox");
 }
 
 net::awaitable<std::vector<taken>> redis_outbox::take(std::string consumer, int count) {
-    std::vector<std::string> cmd{"XREADGROUP", "GROUP", group, std::move(consumer), "COUNT", std::to_string(count),
-                                 "STREAMS", key("outbox"), ">"};
-    auto r = co_await store_.run(std::move(cmd), "XREADGROUP");
+    std::vector<std::string> args(2);
+    args[0] = std::move(consumer);
+    args[1] = std::to_string(count);
+    auto r = co_await store_.run(compose(op::take, args), "XREADGROUP");
     std::vector<taken> out;
     for (const auto& stream : r.elements) {
         if (stream.elements.size() == 2) {
@@ -68,61 +116,60 @@ net::awaitable<std::vector<taken>> redis_outbox::take(std::string consumer, int 
 
 net::awaitable<std::vector<taken>> redis_outbox::reclaim(std::string consumer, std::chrono::milliseconds min_idle,
                                                          int count) {
-    std::vector<std::string> cmd{"XAUTOCLAIM", key("outbox"), group, std::move(consumer),
-                                 std::to_string(min_idle.count()), "0-0", "COUNT", std::to_string(count)};
-    auto r = co_await store_.run(std::move(cmd), "XAUTOCLAIM");
+    std::vector<std::string> args(3);
+    args[0] = std::move(consumer);
+    args[1] = std::to_string(min_idle.count());
+    args[2] = std::to_string(count);
+    auto r = co_await store_.run(compose(op::reclaim, args), "XAUTOCLAIM");
     if (r.elements.size() < 2) co_return std::vector<taken>{};
     co_return entries_of(r.elements[1]);
 }
 
 net::awaitable<void> redis_outbox::done(std::string entry_id) {
-    std::vector<std::vector<std::string>> cmds{
-        {"MULTI"}, {"XACK", key("outbox"), group, entry_id}, {"XDEL", key("outbox"), entry_id}, {"EXEC"}};
-    co_await store_.run_pipeline(std::move(cmds), "XACK");
+    co_await store_.run_pipeline(settle(entry_id, {}), "XACK");
 }
 
 net::awaitable<void> redis_outbox::later(std::string entry_id, std::string blob, std::int64_t due_ms) {
-    std::vector<std::vector<std::string>> cmds{{"MULTI"},
-                                               {"ZADD", key("retry"), std::to_string(due_ms), std::move(blob)},
-                                               {"XACK", key("outbox"), group, entry_id},
-                                               {"XDEL", key("outbox"), entry_id},
-                                               {"EXEC"}};
-    co_await store_.run_pipeline(std::move(cmds), "retry later");
+    std::vector<std::string> args(2);
+    args[0] = std::move(blob);
+    args[1] = std::to_string(due_ms);
+    co_await store_.run_pipeline(settle(entry_id, compose(op::schedule, args)), "retry later");
 }
 
 net::awaitable<void> redis_outbox::dead(std::string entry_id, std::string blob, std::string reason) {
-    std::vector<std::vector<std::string>> cmds{{"MULTI"},
-                                               {"XADD", key("dead"), "MAXLEN", "~", "100000", "*", "a", std::move(blob),
-                                                "reason", std::move(reason)},
-                                               {"XACK", key("outbox"), group, entry_id},
-                                               {"XDEL", key("outbox"), entry_id},
-                                               {"EXEC"}};
-    co_await store_.run_pipeline(std::move(cmds), "dead-letter");
+    std::vector<std::string> args(2);
+    args[0] = std::move(blob);
+    args[1] = std::move(reason);
+    co_await store_.run_pipeline(settle(entry_id, compose(op::bury, args)), "dead-letter");
 }
 
 net::awaitable<int> redis_outbox::promote(std::int64_t now_ms) {
-    std::vector<std::string> cmd{"EVAL", promote_script, "2", key("retry"), key("outbox"), std::to_string(now_ms)};
-    auto r = co_await store_.run(std::move(cmd), "promote retries");
+    auto r = co_await store_.run(compose(op::promote, std::vector<std::string>(1, std::to_string(now_ms))), "promote retries");
     co_return static_cast<int>(r.integer);
 }
 
 net::awaitable<void> redis_outbox::audit(audit_record r) {
-    std::vector<std::string> cmd{"XADD", key("audit"), "MAXLEN", "~", std::to_string(audit_max_), "*",
-                                 "alert", std::move(r.alert_id), "sub", std::move(r.subscription_id),
-                                 "channel", std::move(r.channel), "status", std::move(r.status),
-                                 "detail", std::move(r.detail), "at", std::to_string(r.at_ms)};
-    co_await store_.run(std::move(cmd), "XADD audit");
+    std::vector<std::string> args(6);
+    args[0] = std::move(r.alert_id);
+    args[1] = std::move(r.subscription_id);
+    args[2] = std::move(r.channel);
+    args[3] = std::move(r.status);
+    args[4] = std::move(r.detail);
+    args[5] = std::to_string(r.at_ms);
+    co_await store_.run(compose(op::audit, args), "XADD audit");
 }
 
 net::awaitable<std::pair<std::int64_t, std::int64_t>> redis_outbox::depth() {
-    std::vector<std::vector<std::string>> cmds{{"XLEN", key("outbox")}, {"ZCARD", key("retry")}, {"XLEN", key("dead")}};
+    std::vector<std::vector<std::string>> cmds;
+    cmds.push_back(compose(op::outbox_length, {}));
+    cmds.push_back(compose(op::retry_length, {}));
+    cmds.push_back(compose(op::dead_length, {}));
     auto r = co_await store_.run_pipeline(std::move(cmds), "outbox depth");
     co_return std::pair<std::int64_t, std::int64_t>{r[0].integer + r[1].integer, r[2].integer};
 }
 
 net::awaitable<std::vector<std::pair<std::string, std::string>>> redis_outbox::dead_letters(int count) {
-    std::vector<std::string> cmd{"XRANGE", key("dead"), "-", "+", "COUNT", std::to_string(count)};
-    auto r = co_await store_.run(std::move(cmd), "XRANGE dead");
+    auto r = co_await store_.run(compose(op::dead_range, std::vector<std::string>(1, std::to_string(count))), "XRANGE dead");
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& e : r.elements) {
         if (e.elements.size() < 2) continue;

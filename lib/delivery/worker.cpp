@@ -141,7 +141,8 @@ net::awaitable<void> worker::deliver(taken t) {
     if (now_ms() - a.detected_ms > settings_.alert_ttl.count()) {
         // Slots vanish in minutes: a late alert misleads more than it helps.
         co_await box_.dead(t.entry_id, t.blob, "expired");
-        co_await box_.audit({a.id, a.subscription_id, ch, "expired", "", now_ms()});
+        audit_record expired{a.id, a.subscription_id, ch, std::string("expired"), std::string(), now_ms()};
+        co_await box_.audit(std::move(expired));
         metrics_.add("alerts_expired_total", metrics::labels({{"channel", ch}}));
         metrics_.add("alerts_dead_lettered_total", metrics::labels({{"channel", ch}}));
         report(a, {}, "expired");
@@ -150,7 +151,9 @@ net::awaitable<void> worker::deliver(taken t) {
     auto rec = co_await subs_.get(a.subscription_id);
     if (!rec || !rec->active) {
         co_await box_.done(t.entry_id);
-        co_await box_.audit({a.id, a.subscription_id, ch, "dropped", rec ? "subscription inactive" : "subscription removed", now_ms()});
+        audit_record dropped{a.id, a.subscription_id, ch, std::string("dropped"),
+                             std::string(rec ? "subscription inactive" : "subscription removed"), now_ms()};
+        co_await box_.audit(std::move(dropped));
         report(a, {}, "dropped");
         co_return;
     }
@@ -173,7 +176,9 @@ net::awaitable<void> worker::settle(const taken& t, alert a, outcome o) {
     const std::string ch(to_string(a.via));
     const auto ls = metrics::labels({{"channel", ch}});
     ++a.attempt;
-    co_await box_.audit({a.id, a.subscription_id, ch, o.what == outcome::kind::delivered ? "delivered" : "failed", o.detail, now_ms()});
+    audit_record attempt{a.id, a.subscription_id, ch, std::string(o.what == outcome::kind::delivered ? "delivered" : "failed"),
+                         o.detail, now_ms()};
+    co_await box_.audit(std::move(attempt));
     switch (o.what) {
         case outcome::kind::delivered: {
             co_await box_.done(t.entry_id);

@@ -20,13 +20,28 @@ std::string redis_repository::entry_key_of(const std::string& id) const {
     return store_.prefix() + "subx:" + bucket_of(id);
 }
 
+// Built outside the coroutines: GCC 12 mishandles braced lists of strings inside them.
+std::vector<std::vector<std::string>> redis_repository::put_commands(const record& r) const {
+    std::vector<std::vector<std::string>> out(4);
+    out[0].push_back("MULTI");
+    out[1] = {std::string("HSET"), key_of(r.sub.id), r.sub.id, to_json(r, secrets::reveal)};
+    out[2] = {std::string("HSET"), entry_key_of(r.sub.id), r.sub.id, encode(entry_of(r))};
+    out[3].push_back("EXEC");
+    return out;
+}
+
+std::vector<std::vector<std::string>> redis_repository::remove_commands(const std::string& id) const {
+    std::vector<std::vector<std::string>> out(4);
+    out[0].push_back("MULTI");
+    out[1] = {std::string("HDEL"), key_of(id), id};
+    out[2] = {std::string("HDEL"), entry_key_of(id), id};
+    out[3].push_back("EXEC");
+    return out;
+}
+
 // Record and entry together or neither: a pipelined MULTI/EXEC is one atomic step in Redis.
 net::awaitable<void> redis_repository::put(record r) {
-    std::vector<std::vector<std::string>> cmds{{"MULTI"},
-                                               {"HSET", key_of(r.sub.id), r.sub.id, to_json(r, secrets::reveal)},
-                                               {"HSET", entry_key_of(r.sub.id), r.sub.id, encode(entry_of(r))},
-                                               {"EXEC"}};
-    auto replies = co_await store_.run_pipeline(std::move(cmds), "HSET subscription");
+    auto replies = co_await store_.run_pipeline(put_commands(r), "HSET subscription");
     if (replies.back().kind != state::redis_reply::type::array) throw std::runtime_error("Redis did not store the subscription");
 }
 
@@ -51,8 +66,7 @@ net::awaitable<std::vector<std::optional<record>>> redis_repository::get_many(st
 }
 
 net::awaitable<bool> redis_repository::remove(std::string id) {
-    std::vector<std::vector<std::string>> cmds{{"MULTI"}, {"HDEL", key_of(id), id}, {"HDEL", entry_key_of(id), id}, {"EXEC"}};
-    auto replies = co_await store_.run_pipeline(std::move(cmds), "HDEL subscription");
+    auto replies = co_await store_.run_pipeline(remove_commands(id), "HDEL subscription");
     const auto& exec = replies.back();
     co_return exec.kind == state::redis_reply::type::array && !exec.elements.empty() && exec.elements[0].integer > 0;
 }

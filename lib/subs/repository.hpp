@@ -63,6 +63,8 @@ public:
     std::string entry_key_of(const std::string& id) const;
 
 private:
+    std::vector<std::vector<std::string>> put_commands(const record& r) const;
+    std::vector<std::vector<std::string>> remove_commands(const std::string& id) const;
     state::redis_store& store_;
 };
 

@@ -190,8 +190,8 @@ protected:
 
     void script_hook(const std::string& name, const std::string& statuses, int delay_ms = 0) {
         auto r = control.request("PUT", "/sandbox/v1/hooks/" + name,
-                                 R"({"secret":")" + secret + R"(","script":[)" + statuses + R"(],"delay":)" +
-                                     std::to_string(delay_ms) + "}");
+                                 R"({"secret":")" + secret + R"(","script":[)" + statuses + R"(],"delay":")" +
+                                     std::to_string(delay_ms) + "ms\"}");
         ASSERT_EQ(r.status, 200) << r.body;
     }
     simdjson::dom::element hook(simdjson::dom::parser& p, const std::string& name) {
@@ -340,10 +340,14 @@ TEST_F(delivery, an_alert_a_dead_process_held_is_taken_over_with_the_same_id) {
         crashed.run_worker = false;
         crashed.consumer = "crashed:1";
         rig a(redis.port(), sandbox.port(), {hook_sub("c", sandbox.port(), "c")}, crashed);
+        a.call<bool>([&]() -> net::awaitable<bool> {
+            co_await a.box().prepare();
+            co_return true;
+        });
         id = a.enqueue("c");
         // Taken, never settled: as if the process died mid-delivery.
-        auto taken = a.call<std::vector<delivery::taken>>([&]() { return a.box().take("crashed:1", 10); });
-        ASSERT_EQ(taken.size(), 1u);
+        auto held = a.call<std::vector<cowin::delivery::taken>>([&]() { return a.box().take("crashed:1", 10); });
+        ASSERT_EQ(held.size(), 1u);
     }
     rig_options alive;
     alive.consumer = "alive:2";
