@@ -59,20 +59,31 @@ net::awaitable<outcome> senders::webhook(const alert& a, const config::webhook_t
 }
 
 net::awaitable<void> senders::pace_telegram(std::int64_t chat) {
-    const auto now = std::chrono::steady_clock::now();
-    const auto per_message = std::chrono::microseconds(1'000'000 / std::max(1, settings_.telegram.messages_per_second));
+    // Evenly spaced reservations first (fair among concurrent sends), then a check of what was really
+    // sent in the last 1.05 s: a loop woken late must not release a burst. 5% under the limit, as
+    // Telegram counts arrivals and the network can bunch them.
+    const int limit = std::max(1, settings_.telegram.messages_per_second);
+    const auto window = 1050ms;
+    const auto spacing = std::chrono::duration_cast<std::chrono::steady_clock::duration>(window) / limit;
+    auto now = std::chrono::steady_clock::now();
     auto at = std::max(now, bot_next_);
     auto& chat_at = chat_next_[chat];
     at = std::max(at, chat_at);
-    bot_next_ = at + per_message;
+    bot_next_ = at + spacing;
     chat_at = at + 1s;
     if (chat_next_.size() > 100000) {
         for (auto it = chat_next_.begin(); it != chat_next_.end();) it = it->second < now ? chat_next_.erase(it) : std::next(it);
     }
-    if (at > now) {
-        net::steady_timer wait(co_await net::this_coro::executor, at - now);
+    net::steady_timer wait(co_await net::this_coro::executor);
+    for (;;) {
+        now = std::chrono::steady_clock::now();
+        while (!bot_sent_.empty() && now - bot_sent_.front() >= window) bot_sent_.pop_front();
+        if (static_cast<int>(bot_sent_.size()) < limit && now >= at) break;
+        const auto until = static_cast<int>(bot_sent_.size()) < limit ? at : std::max(at, bot_sent_.front() + window);
+        wait.expires_at(until);
         co_await wait.async_wait(net::as_tuple(net::use_awaitable));
     }
+    bot_sent_.push_back(now);
 }
 
 net::awaitable<outcome> senders::telegram(const alert& a, const config::telegram_target& t) {

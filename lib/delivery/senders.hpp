@@ -6,6 +6,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <string>
 
@@ -41,6 +42,7 @@ private:
     config::delivery_settings settings_;
     const log::logger& log_;
     std::chrono::steady_clock::time_point bot_next_{};
+    std::deque<std::chrono::steady_clock::time_point> bot_sent_;  ///< sends in the last window
     std::map<std::int64_t, std::chrono::steady_clock::time_point> chat_next_;
 };
 

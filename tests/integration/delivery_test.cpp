@@ -44,6 +44,7 @@ config::subscription hook_sub(const std::string& id, std::uint16_t sandbox, cons
 
 struct rig_options {
     std::vector<std::chrono::milliseconds> schedule{300ms, 300ms};
+    int telegram_per_second = 30;
     std::chrono::milliseconds ttl = 15min;
     std::string consumer = "test:1";
     std::chrono::milliseconds reclaim_after = 45s;
@@ -60,7 +61,7 @@ public:
           service_(repo_, store_, log_, 1),
           outbox_(store_, 1000),
           client_(ioc_.get_executor(), {std::chrono::seconds(10), "", 1 << 20}),
-          senders_(client_, delivery_settings(sandbox_port), log_),
+          senders_(client_, delivery_settings(sandbox_port, o.telegram_per_second), log_),
           worker_(outbox_, service_, senders_, worker_settings{o.schedule, o.ttl, 32, o.consumer, o.reclaim_after, 1024},
                   log_, metrics_) {
         metrics::describe_all(metrics_);
@@ -93,8 +94,9 @@ public:
         r.key_prefix = "dt:";
         return r;
     }
-    static config::delivery_settings delivery_settings(std::uint16_t sandbox) {
+    static config::delivery_settings delivery_settings(std::uint16_t sandbox, int telegram_per_second) {
         config::delivery_settings d;
+        d.telegram.messages_per_second = telegram_per_second;
         const std::string base = "http://127.0.0.1:" + std::to_string(sandbox);
         d.telegram.api_url = base + "/telegram";
         d.telegram.bot_token.value = "123456:test-token";
@@ -314,6 +316,46 @@ TEST_F(delivery, telegram_messages_and_a_blocked_chat) {
     ASSERT_EQ(messages.size(), 1u);
     EXPECT_EQ(std::int64_t(messages.at(0)["chat_id"]), 76);
     EXPECT_NE(std::string_view(messages.at(0)["text"]).find("<b>Aundh District Hospital</b>"), std::string_view::npos);
+}
+
+std::vector<config::subscription> telegram_subs(int n) {
+    std::vector<config::subscription> out;
+    for (int i = 0; i < n; ++i) {
+        config::subscription s;
+        s.id = "tg" + std::to_string(i);
+        s.district_id = 363;
+        s.notify.telegram = config::telegram_target{1000 + i};
+        out.push_back(s);
+    }
+    return out;
+}
+
+TEST_F(delivery, telegram_is_paced_to_the_bot_limit_without_rejections) {
+    const int chats = 200;
+    rig r(redis.port(), sandbox.port(), telegram_subs(chats));
+    for (int i = 0; i < chats; ++i) r.enqueue("tg" + std::to_string(i));
+    for (int i = 0; i < chats; ++i) ASSERT_TRUE(r.wait_for("tg" + std::to_string(i), "delivered", 30s)) << i;
+    simdjson::dom::parser p;
+    auto doc = p.parse(control.get("/sandbox/v1/telegram/messages").body).value();
+    EXPECT_EQ(doc["messages"].get_array().size(), static_cast<std::size_t>(chats));
+    EXPECT_EQ(std::int64_t(doc["rejected_429"]), 0);
+}
+
+TEST_F(delivery, telegram_429s_are_waited_out) {
+    // Configured above the bot's limit: Telegram answers 429 with retry_after, and every message still
+    // arrives.
+    rig_options o;
+    o.telegram_per_second = 200;
+    o.schedule = {100ms, 100ms, 100ms, 100ms, 100ms};
+    const int chats = 60;
+    rig r(redis.port(), sandbox.port(), telegram_subs(chats), o);
+    for (int i = 0; i < chats; ++i) r.enqueue("tg" + std::to_string(i));
+    for (int i = 0; i < chats; ++i) ASSERT_TRUE(r.wait_for("tg" + std::to_string(i), "delivered", 30s)) << i;
+    simdjson::dom::parser p;
+    auto doc = p.parse(control.get("/sandbox/v1/telegram/messages").body).value();
+    EXPECT_EQ(doc["messages"].get_array().size(), static_cast<std::size_t>(chats));
+    EXPECT_GT(std::int64_t(doc["rejected_429"]), 0);
+    EXPECT_TRUE(r.dead_letters().empty());
 }
 
 TEST_F(delivery, sms_through_twilio) {
