@@ -1,5 +1,6 @@
 #include <xxhash.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "state/redis_store.hpp"
@@ -69,6 +70,19 @@ net::awaitable<bool> redis_repository::remove(std::string id) {
     auto replies = co_await store_.run_pipeline(remove_commands(id), "HDEL subscription");
     const auto& exec = replies.back();
     co_return exec.kind == state::redis_reply::type::array && !exec.elements.empty() && exec.elements[0].integer > 0;
+}
+
+net::awaitable<std::size_t> redis_repository::count() {
+    std::vector<std::vector<std::string>> cmds(buckets);
+    for (int b = 0; b < buckets; ++b) {
+        cmds[static_cast<std::size_t>(b)].push_back("HLEN");
+        cmds[static_cast<std::size_t>(b)].push_back(store_.prefix() + "subx:" + std::to_string(b));
+    }
+    std::size_t n = 0;
+    for (const auto& r : co_await store_.run_pipeline(std::move(cmds), "HLEN subscriptions")) {
+        n += static_cast<std::size_t>(std::max<std::int64_t>(r.integer, 0));
+    }
+    co_return n;
 }
 
 // 16 buckets per round trip: pipelined, yet never more than about 1/16 of the entries in memory twice.

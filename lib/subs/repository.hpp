@@ -33,6 +33,8 @@ public:
     /// Calls `each` with the index entry of every subscription kept; `skipped` counts stored values
     /// that do not decode.
     virtual boost::asio::awaitable<void> load_all(std::function<void(index_entry&&)> each, std::size_t& skipped) = 0;
+    /// How many are kept (to size the index before loading).
+    virtual boost::asio::awaitable<std::size_t> count() = 0;
 };
 
 class memory_repository final : public repository {
@@ -42,6 +44,7 @@ public:
     boost::asio::awaitable<std::vector<std::optional<record>>> get_many(std::vector<std::string> ids) override;
     boost::asio::awaitable<bool> remove(std::string id) override;
     boost::asio::awaitable<void> load_all(std::function<void(index_entry&&)> each, std::size_t& skipped) override;
+    boost::asio::awaitable<std::size_t> count() override { co_return records_.size(); }
 
 private:
     std::map<std::string, record> records_;
@@ -57,6 +60,7 @@ public:
     boost::asio::awaitable<std::vector<std::optional<record>>> get_many(std::vector<std::string> ids) override;
     boost::asio::awaitable<bool> remove(std::string id) override;
     boost::asio::awaitable<void> load_all(std::function<void(index_entry&&)> each, std::size_t& skipped) override;
+    boost::asio::awaitable<std::size_t> count() override;
 
     /// "<prefix>subs:<bucket>" (records) and "<prefix>subx:<bucket>" (index entries) for `id`.
     std::string key_of(const std::string& id) const;

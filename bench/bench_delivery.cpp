@@ -1,0 +1,152 @@
+// Webhook fan-out (DESIGN.md §8): 10,000 alerts for 10,000 webhook subscriptions delivered by the
+// worker through a real redis-server (outbox, subscription lookups, settling) to cowin-sandbox's
+// receiver, in deliveries per second, beside what wrk gets from the same receiver with the same
+// concurrency (max_in_flight_per_host) in the same run (target: >= 50 % of wrk).
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "delivery/alert.hpp"
+#include "delivery/outbox.hpp"
+#include "delivery/senders.hpp"
+#include "delivery/worker.hpp"
+#include "http/client.hpp"
+#include "log/log.hpp"
+#include "report.hpp"
+#include "state/redis_store.hpp"
+#include "subs/repository.hpp"
+#include "subs/service.hpp"
+
+using namespace cowin;
+using namespace std::chrono_literals;
+namespace net = boost::asio;
+
+namespace {
+
+long start_background(const std::string& command) {
+    FILE* p = ::popen((command + " >/dev/null 2>&1 & echo $!").c_str(), "r");
+    long pid = 0;
+    if (p == nullptr || std::fscanf(p, "%ld", &pid) != 1) std::exit(1);
+    ::pclose(p);
+    return pid;
+}
+
+double wrk_requests_per_second(const std::string& url, int connections, const std::string& body) {
+    const std::string script = "/tmp/cowin-bench-wrk-" + std::to_string(::getpid()) + ".lua";
+    {
+        std::ofstream lua(script);
+        std::string escaped;
+        for (char c : body) escaped += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+        lua << "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = \"" << escaped
+            << "\"\n";
+    }
+    const std::string cmd = "wrk -t1 -c" + std::to_string(connections) + " -d3s -s " + script + " " + url + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    char line[512];
+    double rps = 0;
+    while (p != nullptr && std::fgets(line, sizeof line, p) != nullptr) {
+        if (std::sscanf(line, "Requests/sec: %lf", &rps) == 1) break;
+    }
+    if (p != nullptr) ::pclose(p);
+    std::remove(script.c_str());
+    return rps;
+}
+
+}  // namespace
+
+int main() {
+    const int alerts = 10000;
+    const int per_host = 32;
+    const int port = 21000 + static_cast<int>(::getpid() % 10000);
+    const int redis_port = port + 1;
+    const long sandbox_pid = start_background(std::string(COWIN_BIN_DIR) + "/cowin-sandbox --listen 127.0.0.1:" +
+                                              std::to_string(port) + " --districts 363");
+    const long redis_pid = start_background("redis-server --port " + std::to_string(redis_port) +
+                                            " --bind 127.0.0.1 --save '' --appendonly no");
+    std::this_thread::sleep_for(1s);
+    const std::string hook = "http://127.0.0.1:" + std::to_string(port) + "/hooks/bench";
+
+    net::io_context ioc(1);
+    log::logger quiet([](log::level, std::string_view) {}, log::level::error);
+    config::redis_settings rs;
+    rs.port = redis_port;
+    state::redis_store store(ioc.get_executor(), rs, quiet, 30s);
+    subs::redis_repository repo(store);
+    subs::service service(repo, store, quiet, 1);
+    delivery::redis_outbox outbox(store, 100000);
+    http::client client(ioc.get_executor(), {10s, "", 1 << 20});
+    delivery::senders senders(client, {}, quiet);
+    metrics::registry metrics;
+    metrics::describe_all(metrics);
+    delivery::worker_settings ws{{5s}, 15min, per_host, "bench:1", 45s, 1024};
+    delivery::worker worker(outbox, service, senders, ws, quiet, metrics);
+    int delivered = 0;
+    std::string sample_body;
+    std::chrono::steady_clock::time_point t0, t1;
+    worker.on_attempt = [&](const delivery::attempt_report& r) {
+        if (r.settled == "delivered" && ++delivered == alerts) {
+            t1 = std::chrono::steady_clock::now();
+            worker.stop();
+        }
+    };
+    net::co_spawn(ioc, [&]() -> net::awaitable<void> {
+        if (!co_await store.ensure_ready()) std::abort();
+        std::vector<config::subscription> statics;
+        co_await service.load(statics);
+        std::vector<std::string> blobs;
+        auto pool = std::make_shared<std::vector<api::session_detail>>(1);
+        (*pool)[0].center_name = "Aundh District Hospital";
+        (*pool)[0].session_id = "6b1f-0";
+        (*pool)[0].vaccine = "COVISHIELD";
+        (*pool)[0].date = {2026, 11, 28};
+        (*pool)[0].cap = {12, 10, 2};
+        for (int i = 0; i < alerts; ++i) {
+            config::subscription s;
+            s.district_id = 363;
+            s.notify.webhook = config::webhook_target{hook, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"};
+            auto [rec, err] = co_await service.create(s, subs::origin::api);
+            subs::alert_draft d;
+            d.subscription_id = rec.sub.id;
+            d.slot = *service.index().find(rec.sub.id);
+            d.target_id = 363;
+            d.fetched_at = d.detected_at = std::chrono::system_clock::now();
+            d.pool = pool;
+            d.sessions = {0};
+            for (const auto& a : delivery::alerts_for(d, subs::webhook)) {
+                if (sample_body.empty()) sample_body = a.body;
+                blobs.push_back(delivery::encode(a));
+            }
+        }
+        for (std::size_t i = 0; i < blobs.size(); i += 1000) {
+            std::vector<std::string> part(blobs.begin() + static_cast<std::ptrdiff_t>(i),
+                                          blobs.begin() + static_cast<std::ptrdiff_t>(std::min(blobs.size(), i + 1000)));
+            co_await outbox.add(std::move(part));
+        }
+        t0 = std::chrono::steady_clock::now();
+        co_await worker.run();
+        ioc.stop();
+    }, net::detached);
+    ioc.run();
+    const double seconds = std::chrono::duration<double>(t1 - t0).count();
+    const double ours = alerts / seconds;
+    // Another receiver name on the same server: the same code answers, and our deliveries stay apart.
+    const double wrk = wrk_requests_per_second(hook + "-wrk", per_host, sample_body);
+    ::kill(static_cast<pid_t>(sandbox_pid), SIGTERM);
+    ::kill(static_cast<pid_t>(redis_pid), SIGTERM);
+    std::printf("%d alerts delivered in %.2f s (%d in flight to the host)\n", delivered, seconds, per_host);
+    bench::report report;
+    report.add({"webhook_fanout_deliveries_per_s", ours, "1/s", "wrk, same receiver and concurrency", wrk,
+                "target: half of wrk", wrk / 2});
+    report.print();
+    return 0;
+}
