@@ -209,7 +209,8 @@ int run(const std::string& path) {
     bool subscriptions_loaded = false;
     cowin::admin::api_context api{subs, reg, cfg.admin.token.value,
                                   [&] { return subscriptions_loaded && store.ready(); }, cfg.delivery,
-                                  [&] { return cowin::admin::status_json(poller, subs.index().size(), store.ready(), worker.depth()); }};
+                                  [&] { return cowin::admin::status_json(poller, subs.index().size(), store.ready(), worker.depth()); },
+                                  outbox.get()};
     std::unique_ptr<cowin::admin::server> admin;
     try {
         admin = std::make_unique<cowin::admin::server>(

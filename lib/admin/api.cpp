@@ -141,9 +141,58 @@ net::awaitable<response> one(api_context& ctx, request& req, const std::string& 
     co_return method_not_allowed("GET, DELETE");
 }
 
+// GET /v1/audit?since=<unix ms>&after=<cursor>&limit=<1..1000>: every delivery attempt's outcome,
+// oldest first; `next_after` continues where a full page ended.
+net::awaitable<response> audit(api_context& ctx, const boost::urls::url_view& url) {
+    if (ctx.outbox == nullptr) co_return error_response(404, "not_found", "no delivery audit in this process");
+    std::int64_t since = 0;
+    std::string after;
+    int limit = 100;
+    for (auto param : url.params()) {
+        const std::string key = param.key;
+        const std::string value = param.has_value ? std::string(param.value) : std::string();
+        auto n = to_int(value);
+        if (key == "since" && n && *n >= 0) {
+            since = *n;
+        } else if (key == "after" && !value.empty() &&
+                   value.find_first_not_of("0123456789-") == std::string::npos) {
+            after = value;
+        } else if (key == "limit" && n && *n >= 1 && *n <= 1000) {
+            limit = static_cast<int>(*n);
+        } else {
+            co_return error_response(400, "invalid_argument",
+                                     key == "since"   ? "since must be unix milliseconds"
+                                     : key == "after" ? "after must be a next_after this API gave"
+                                     : key == "limit" ? "limit must be between 1 and 1000"
+                                                      : "unknown parameter " + key + " (known: since, after, limit)",
+                                     key);
+        }
+    }
+    auto records = co_await ctx.outbox->audit_since(since, after, limit);
+    util::json_writer w;
+    w.begin_object().key("items").begin_array();
+    for (const auto& r : records) {
+        w.begin_object().key("alert_id").value(r.alert_id).key("subscription_id").value(r.subscription_id);
+        w.key("channel").value(r.channel).key("status").value(r.status).key("detail").value(r.detail);
+        w.key("at").value(subs::iso_time(r.at_ms)).key("at_ms").value(r.at_ms).end_object();
+    }
+    w.end_array().key("next_after");
+    if (static_cast<int>(records.size()) == limit) {
+        w.value(records.back().cursor);
+    } else {
+        w.null();
+    }
+    w.end_object();
+    co_return json_response(200, w.take());
+}
+
 net::awaitable<response> v1(api_context& ctx, request& req, const boost::urls::url_view& url) {
     std::vector<std::string> seg;
     for (auto s : url.segments()) seg.push_back(s);
+    if (seg.size() == 2 && seg[1] == "audit") {
+        if (req.method() != http::verb::get) co_return method_not_allowed("GET");
+        co_return co_await audit(ctx, url);
+    }
     if (seg.size() == 2 && seg[1] == "status") {
         if (req.method() != http::verb::get) co_return method_not_allowed("GET");
         co_return json_response(200, ctx.status ? ctx.status() : "{}");

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "admin/server.hpp"
+#include "delivery/outbox.hpp"
 #include "metrics/registry.hpp"
 #include "subs/service.hpp"
 
@@ -24,6 +25,8 @@ struct api_context {
     config::delivery_settings delivery;
     /// The JSON of GET /v1/status.
     std::function<std::string()> status;
+    /// The delivery outbox, for GET /v1/audit (null: not served).
+    delivery::outbox* outbox = nullptr;
 };
 
 boost::asio::awaitable<response> handle(api_context& ctx, request& req);

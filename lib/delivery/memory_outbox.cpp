@@ -1,3 +1,5 @@
+#include <cstdlib>
+
 #include "delivery/outbox.hpp"
 #include "state/store.hpp"
 
@@ -22,20 +24,29 @@ net::awaitable<std::vector<taken>> memory_outbox::take(std::string, int count) {
     co_return out;
 }
 
-net::awaitable<void> memory_outbox::done(std::string entry_id) {
+void memory_outbox::note(audit_record r) {
+    r.cursor = std::to_string(++audit_seq_);
+    audit_.push_back(std::move(r));
+    while (audit_.size() > audit_max_) audit_.pop_front();
+}
+
+net::awaitable<void> memory_outbox::done(std::string entry_id, audit_record n) {
     taken_.erase(entry_id);
+    note(std::move(n));
     co_return;
 }
 
-net::awaitable<void> memory_outbox::later(std::string entry_id, std::string blob, std::int64_t due_ms) {
+net::awaitable<void> memory_outbox::later(std::string entry_id, std::string blob, std::int64_t due_ms, audit_record n) {
     taken_.erase(entry_id);
     retry_.emplace(due_ms, std::move(blob));
+    note(std::move(n));
     co_return;
 }
 
-net::awaitable<void> memory_outbox::dead(std::string entry_id, std::string blob, std::string reason) {
+net::awaitable<void> memory_outbox::dead(std::string entry_id, std::string blob, std::string reason, audit_record n) {
     taken_.erase(entry_id);
     dead_.emplace_back(std::move(blob), std::move(reason));
+    note(std::move(n));
     co_return;
 }
 
@@ -49,10 +60,15 @@ net::awaitable<int> memory_outbox::promote(std::int64_t now_ms) {
     co_return n;
 }
 
-net::awaitable<void> memory_outbox::audit(audit_record r) {
-    audit_.push_back(std::move(r));
-    while (audit_.size() > audit_max_) audit_.pop_front();
-    co_return;
+net::awaitable<std::vector<audit_record>> memory_outbox::audit_since(std::int64_t since_ms, std::string after, int count) {
+    std::vector<audit_record> out;
+    const std::uint64_t after_seq = after.empty() ? 0 : std::strtoull(after.c_str(), nullptr, 10);
+    for (const auto& r : audit_) {
+        if (r.at_ms < since_ms || std::strtoull(r.cursor.c_str(), nullptr, 10) <= after_seq) continue;
+        if (static_cast<int>(out.size()) == count) break;
+        out.push_back(r);
+    }
+    co_return out;
 }
 
 net::awaitable<std::pair<std::int64_t, std::int64_t>> memory_outbox::depth() {

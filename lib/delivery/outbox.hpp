@@ -31,6 +31,7 @@ struct taken {
 struct audit_record {
     std::string alert_id, subscription_id, channel, status, detail;
     std::int64_t at_ms = 0;
+    std::string cursor;  ///< where it stands in the trail (set when read back)
 };
 
 class outbox {
@@ -45,15 +46,21 @@ public:
     /// Entries another (dead) consumer took more than `min_idle` ago and never finished.
     virtual boost::asio::awaitable<std::vector<taken>> reclaim(std::string consumer, std::chrono::milliseconds min_idle,
                                                                int count) = 0;
-    /// Delivered (or finally given up): acknowledged and removed.
-    virtual boost::asio::awaitable<void> done(std::string entry_id) = 0;
-    /// Acknowledged now, back in the outbox as `blob` at `due_ms`; one atomic step.
-    virtual boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms) = 0;
-    /// Acknowledged, moved to the dead letters with `reason`; one atomic step.
-    virtual boost::asio::awaitable<void> dead(std::string entry_id, std::string blob, std::string reason) = 0;
+    // Each settle is one atomic step that also appends `note` to the audit trail.
+    /// Delivered (or nothing to deliver): acknowledged and removed.
+    virtual boost::asio::awaitable<void> done(std::string entry_id, audit_record note) = 0;
+    /// Acknowledged now, back in the outbox as `blob` at `due_ms`.
+    virtual boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms,
+                                               audit_record note) = 0;
+    /// Acknowledged, moved to the dead letters with `reason`.
+    virtual boost::asio::awaitable<void> dead(std::string entry_id, std::string blob, std::string reason,
+                                              audit_record note) = 0;
     /// Moves retries due at `now_ms` back into the outbox; returns how many.
     virtual boost::asio::awaitable<int> promote(std::int64_t now_ms) = 0;
-    virtual boost::asio::awaitable<void> audit(audit_record r) = 0;
+    /// The audit trail, oldest first, at most `count`: from unix ms `since_ms` on, or (when `after` is
+    /// set) after the record with that cursor.
+    virtual boost::asio::awaitable<std::vector<audit_record>> audit_since(std::int64_t since_ms, std::string after,
+                                                                          int count) = 0;
     /// Waiting (new, taken and scheduled for retry) and dead-lettered alerts.
     virtual boost::asio::awaitable<std::pair<std::int64_t, std::int64_t>> depth() = 0;
     /// The dead letters, oldest first (for tests and the status).
@@ -69,23 +76,25 @@ public:
     boost::asio::awaitable<std::vector<taken>> take(std::string consumer, int count) override;
     boost::asio::awaitable<std::vector<taken>> reclaim(std::string consumer, std::chrono::milliseconds min_idle,
                                                        int count) override;
-    boost::asio::awaitable<void> done(std::string entry_id) override;
-    boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms) override;
-    boost::asio::awaitable<void> dead(std::string entry_id, std::string blob, std::string reason) override;
+    boost::asio::awaitable<void> done(std::string entry_id, audit_record note) override;
+    boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms, audit_record note) override;
+    boost::asio::awaitable<void> dead(std::string entry_id, std::string blob, std::string reason, audit_record note) override;
     boost::asio::awaitable<int> promote(std::int64_t now_ms) override;
-    boost::asio::awaitable<void> audit(audit_record r) override;
+    boost::asio::awaitable<std::vector<audit_record>> audit_since(std::int64_t since_ms, std::string after,
+                                                                  int count) override;
     boost::asio::awaitable<std::pair<std::int64_t, std::int64_t>> depth() override;
     boost::asio::awaitable<std::vector<std::pair<std::string, std::string>>> dead_letters(int count) override;
 
 private:
     enum class op {
         group_create, add, take, reclaim, ack, remove, schedule, bury, promote, audit,
-        outbox_length, retry_length, dead_length, dead_range, multi, exec,
+        outbox_length, retry_length, dead_length, dead_range, audit_range, multi, exec,
     };
     std::string key(const char* name) const;
     std::vector<std::string> compose(op o, const std::vector<std::string>& args) const;
-    /// MULTI, `first` (if any), XACK and XDEL of the entry, EXEC.
-    std::vector<std::vector<std::string>> settle(const std::string& entry_id, std::vector<std::string> first) const;
+    /// MULTI, `first` (if any), XACK and XDEL of the entry, the audit XADD, EXEC.
+    std::vector<std::vector<std::string>> settle(const std::string& entry_id, std::vector<std::string> first,
+                                                 const audit_record& note) const;
     state::redis_store& store_;
     std::int64_t audit_max_;
 };
@@ -97,22 +106,23 @@ public:
     boost::asio::awaitable<void> add(std::vector<std::string> blobs) override;
     boost::asio::awaitable<std::vector<taken>> take(std::string consumer, int count) override;
     boost::asio::awaitable<std::vector<taken>> reclaim(std::string, std::chrono::milliseconds, int) override { co_return std::vector<taken>{}; }
-    boost::asio::awaitable<void> done(std::string entry_id) override;
-    boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms) override;
-    boost::asio::awaitable<void> dead(std::string entry_id, std::string blob, std::string reason) override;
+    boost::asio::awaitable<void> done(std::string entry_id, audit_record note) override;
+    boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms, audit_record note) override;
+    boost::asio::awaitable<void> dead(std::string entry_id, std::string blob, std::string reason, audit_record note) override;
     boost::asio::awaitable<int> promote(std::int64_t now_ms) override;
-    boost::asio::awaitable<void> audit(audit_record r) override;
+    boost::asio::awaitable<std::vector<audit_record>> audit_since(std::int64_t since_ms, std::string after,
+                                                                  int count) override;
     boost::asio::awaitable<std::pair<std::int64_t, std::int64_t>> depth() override;
     boost::asio::awaitable<std::vector<std::pair<std::string, std::string>>> dead_letters(int count) override;
-    const std::deque<audit_record>& audit_trail() const { return audit_; }
-
 private:
+    void note(audit_record r);
     state::memory_outbox_log& log_;
     std::size_t audit_max_;
     std::map<std::string, std::string> taken_;
     std::multimap<std::int64_t, std::string> retry_;
     std::vector<std::pair<std::string, std::string>> dead_;
     std::deque<audit_record> audit_;
+    std::uint64_t audit_seq_ = 0;
 };
 
 }  // namespace cowin::delivery

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "delivery/outbox.hpp"
@@ -65,19 +67,28 @@ std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::stri
         case op::retry_length: return cmd({"ZCARD", key("retry")});
         case op::dead_length: return cmd({"XLEN", key("dead")});
         case op::dead_range: return cmd({"XRANGE", key("dead"), "-", "+", "COUNT", a.at(0)});
+        case op::audit_range: return cmd({"XRANGE", key("audit"), a.at(0), "+", "COUNT", a.at(1)});
         case op::multi: return cmd({"MULTI"});
         case op::exec: return cmd({"EXEC"});
     }
     return {};
 }
 
-std::vector<std::vector<std::string>> redis_outbox::settle(const std::string& entry_id,
-                                                           std::vector<std::string> first) const {
+std::vector<std::vector<std::string>> redis_outbox::settle(const std::string& entry_id, std::vector<std::string> first,
+                                                           const audit_record& note) const {
     std::vector<std::vector<std::string>> out;
     out.push_back(compose(op::multi, {}));
     if (!first.empty()) out.push_back(std::move(first));
     out.push_back(compose(op::ack, std::vector<std::string>(1, entry_id)));
     out.push_back(compose(op::remove, std::vector<std::string>(1, entry_id)));
+    std::vector<std::string> a(6);
+    a[0] = note.alert_id;
+    a[1] = note.subscription_id;
+    a[2] = note.channel;
+    a[3] = note.status;
+    a[4] = note.detail;
+    a[5] = std::to_string(note.at_ms);
+    out.push_back(compose(op::audit, a));
     out.push_back(compose(op::exec, {}));
     return out;
 }
@@ -125,22 +136,22 @@ net::awaitable<std::vector<taken>> redis_outbox::reclaim(std::string consumer, s
     co_return entries_of(r.elements[1]);
 }
 
-net::awaitable<void> redis_outbox::done(std::string entry_id) {
-    co_await store_.run_pipeline(settle(entry_id, {}), "XACK");
+net::awaitable<void> redis_outbox::done(std::string entry_id, audit_record note) {
+    co_await store_.run_pipeline(settle(entry_id, {}, note), "XACK");
 }
 
-net::awaitable<void> redis_outbox::later(std::string entry_id, std::string blob, std::int64_t due_ms) {
+net::awaitable<void> redis_outbox::later(std::string entry_id, std::string blob, std::int64_t due_ms, audit_record note) {
     std::vector<std::string> args(2);
     args[0] = std::move(blob);
     args[1] = std::to_string(due_ms);
-    co_await store_.run_pipeline(settle(entry_id, compose(op::schedule, args)), "retry later");
+    co_await store_.run_pipeline(settle(entry_id, compose(op::schedule, args), note), "retry later");
 }
 
-net::awaitable<void> redis_outbox::dead(std::string entry_id, std::string blob, std::string reason) {
+net::awaitable<void> redis_outbox::dead(std::string entry_id, std::string blob, std::string reason, audit_record note) {
     std::vector<std::string> args(2);
     args[0] = std::move(blob);
     args[1] = std::move(reason);
-    co_await store_.run_pipeline(settle(entry_id, compose(op::bury, args)), "dead-letter");
+    co_await store_.run_pipeline(settle(entry_id, compose(op::bury, args), note), "dead-letter");
 }
 
 net::awaitable<int> redis_outbox::promote(std::int64_t now_ms) {
@@ -148,15 +159,31 @@ net::awaitable<int> redis_outbox::promote(std::int64_t now_ms) {
     co_return static_cast<int>(r.integer);
 }
 
-net::awaitable<void> redis_outbox::audit(audit_record r) {
-    std::vector<std::string> args(6);
-    args[0] = std::move(r.alert_id);
-    args[1] = std::move(r.subscription_id);
-    args[2] = std::move(r.channel);
-    args[3] = std::move(r.status);
-    args[4] = std::move(r.detail);
-    args[5] = std::to_string(r.at_ms);
-    co_await store_.run(compose(op::audit, args), "XADD audit");
+net::awaitable<std::vector<audit_record>> redis_outbox::audit_since(std::int64_t since_ms, std::string after, int count) {
+    std::vector<std::string> args(2);
+    // A stream id's time part (inclusive), or "(" + an id (exclusive).
+    args[0] = after.empty() ? std::to_string(std::max<std::int64_t>(since_ms, 0)) : "(" + after;
+    args[1] = std::to_string(count);
+    auto r = co_await store_.run(compose(op::audit_range, args), "XRANGE audit");
+    std::vector<audit_record> out;
+    for (const auto& e : r.elements) {
+        if (e.elements.size() < 2) continue;
+        audit_record a;
+        a.cursor = e.elements[0].str;
+        const auto& f = e.elements[1].elements;
+        for (std::size_t i = 0; i + 1 < f.size(); i += 2) {
+            const auto& k = f[i].str;
+            const auto& v = f[i + 1].str;
+            if (k == "alert") a.alert_id = v;
+            else if (k == "sub") a.subscription_id = v;
+            else if (k == "channel") a.channel = v;
+            else if (k == "status") a.status = v;
+            else if (k == "detail") a.detail = v;
+            else if (k == "at") a.at_ms = std::atoll(v.c_str());
+        }
+        out.push_back(std::move(a));
+    }
+    co_return out;
 }
 
 net::awaitable<std::pair<std::int64_t, std::int64_t>> redis_outbox::depth() {

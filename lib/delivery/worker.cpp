@@ -78,20 +78,7 @@ net::awaitable<void> worker::run() {
             log_.warning("delivery: the outbox is unavailable (", e.what(), "); retrying");
             prepared = false;
         }
-        for (auto& t : batch) {
-            ++in_flight_;
-            net::co_spawn(ex, deliver(std::move(t)), [this](std::exception_ptr e) {
-                --in_flight_;
-                if (e) {
-                    try {
-                        std::rethrow_exception(e);
-                    } catch (const std::exception& ex2) {
-                        // Left unacknowledged: reclaimed and tried again later.
-                        log_.warning("delivery: an attempt could not be settled: ", ex2.what());
-                    }
-                }
-            });
-        }
+        if (!batch.empty()) co_await start(std::move(batch), ex);
         if (!batch.empty() || woken_) continue;
         tick_->expires_after(250ms);
         co_await tick_->async_wait(net::as_tuple(net::use_awaitable));
@@ -129,31 +116,56 @@ void worker::report(const alert& a, const outcome& o, std::string settled) {
     on_attempt(r);
 }
 
-net::awaitable<void> worker::deliver(taken t) {
-    auto decoded = decode(t.blob);
-    if (!decoded) {
-        co_await box_.dead(t.entry_id, t.blob, "undecodable outbox entry");
-        metrics_.add("alerts_dead_lettered_total", metrics::labels({{"channel", "unknown"}}));
-        co_return;
+// Decodes a batch and reads its subscriptions in one pipelined round trip, then delivers each alert
+// on its own coroutine.
+net::awaitable<void> worker::start(std::vector<taken> batch, net::any_io_executor ex) {
+    std::vector<std::pair<taken, alert>> ready;
+    std::vector<std::string> ids;
+    for (auto& t : batch) {
+        auto a = decode(t.blob);
+        if (!a) {
+            audit_record note{std::string(), std::string(), std::string("unknown"), std::string("dead"),
+                              std::string("undecodable outbox entry"), now_ms(), std::string()};
+            co_await box_.dead(t.entry_id, t.blob, "undecodable outbox entry", std::move(note));
+            metrics_.add("alerts_dead_lettered_total", metrics::labels({{"channel", "unknown"}}));
+            continue;
+        }
+        ids.push_back(a->subscription_id);
+        ready.emplace_back(std::move(t), std::move(*a));
     }
-    alert a = std::move(*decoded);
+    auto records = co_await subs_.get_many(std::move(ids));
+    for (std::size_t i = 0; i < ready.size(); ++i) {
+        ++in_flight_;
+        net::co_spawn(ex, deliver(std::move(ready[i].first), std::move(ready[i].second), std::move(records[i])),
+                      [this](std::exception_ptr e) {
+                          --in_flight_;
+                          if (e) {
+                              try {
+                                  std::rethrow_exception(e);
+                              } catch (const std::exception& ex2) {
+                                  // Left unacknowledged: reclaimed and tried again later.
+                                  log_.warning("delivery: an attempt could not be settled: ", ex2.what());
+                              }
+                          }
+                      });
+    }
+}
+
+net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::record> rec) {
     const std::string ch(to_string(a.via));
     if (now_ms() - a.detected_ms > settings_.alert_ttl.count()) {
         // Slots vanish in minutes: a late alert misleads more than it helps.
-        co_await box_.dead(t.entry_id, t.blob, "expired");
-        audit_record expired{a.id, a.subscription_id, ch, std::string("expired"), std::string(), now_ms()};
-        co_await box_.audit(std::move(expired));
+        audit_record note{a.id, a.subscription_id, ch, std::string("expired"), std::string(), now_ms(), std::string()};
+        co_await box_.dead(t.entry_id, t.blob, "expired", std::move(note));
         metrics_.add("alerts_expired_total", metrics::labels({{"channel", ch}}));
         metrics_.add("alerts_dead_lettered_total", metrics::labels({{"channel", ch}}));
         report(a, {}, "expired");
         co_return;
     }
-    auto rec = co_await subs_.get(a.subscription_id);
     if (!rec || !rec->active) {
-        co_await box_.done(t.entry_id);
-        audit_record dropped{a.id, a.subscription_id, ch, std::string("dropped"),
-                             std::string(rec ? "subscription inactive" : "subscription removed"), now_ms()};
-        co_await box_.audit(std::move(dropped));
+        audit_record note{a.id, a.subscription_id, ch, std::string("dropped"),
+                          std::string(rec ? "subscription inactive" : "subscription removed"), now_ms(), std::string()};
+        co_await box_.done(t.entry_id, std::move(note));
         report(a, {}, "dropped");
         co_return;
     }
@@ -176,12 +188,11 @@ net::awaitable<void> worker::settle(const taken& t, alert a, outcome o) {
     const std::string ch(to_string(a.via));
     const auto ls = metrics::labels({{"channel", ch}});
     ++a.attempt;
-    audit_record attempt{a.id, a.subscription_id, ch, std::string(o.what == outcome::kind::delivered ? "delivered" : "failed"),
-                         o.detail, now_ms()};
-    co_await box_.audit(std::move(attempt));
+    audit_record note{a.id, a.subscription_id, ch, std::string(o.what == outcome::kind::delivered ? "delivered" : "failed"),
+                      o.detail, now_ms(), std::string()};
     switch (o.what) {
         case outcome::kind::delivered: {
-            co_await box_.done(t.entry_id);
+            co_await box_.done(t.entry_id, std::move(note));
             metrics_.add("alerts_delivered_total", ls);
             metrics_.observe("delivery_latency_seconds", ls, static_cast<double>(now_ms() - a.detected_ms) / 1000.0);
             report(a, o, "delivered");
@@ -191,7 +202,7 @@ net::awaitable<void> worker::settle(const taken& t, alert a, outcome o) {
             metrics_.add("alerts_failed_total", ls);
             co_await subs_.deactivate(a.subscription_id, o.detail);
             a.last_error = o.detail;
-            co_await box_.dead(t.entry_id, encode(a), "gone: " + o.detail);
+            co_await box_.dead(t.entry_id, encode(a), "gone: " + o.detail, std::move(note));
             metrics_.add("alerts_dead_lettered_total", ls);
             report(a, o, "gone");
             co_return;
@@ -205,14 +216,15 @@ net::awaitable<void> worker::settle(const taken& t, alert a, outcome o) {
     if (!delay) {
         log_.warning("alert ", a.id, " for ", a.subscription_id, " by ", ch, ": giving up after ", a.attempt,
                      " attempts; last: ", o.detail);
-        co_await box_.dead(t.entry_id, encode(a), "gave up after " + std::to_string(a.attempt) + " attempts: " + o.detail);
+        co_await box_.dead(t.entry_id, encode(a), "gave up after " + std::to_string(a.attempt) + " attempts: " + o.detail,
+                           std::move(note));
         metrics_.add("alerts_dead_lettered_total", ls);
         report(a, o, "dead");
         co_return;
     }
     log_.info("alert ", a.id, " for ", a.subscription_id, " by ", ch, ": attempt ", a.attempt, " failed (", o.detail,
               "); next in ", delay->count(), " ms");
-    co_await box_.later(t.entry_id, encode(a), now_ms() + delay->count());
+    co_await box_.later(t.entry_id, encode(a), now_ms() + delay->count(), std::move(note));
     metrics_.add("alerts_retried_total", ls);
     report(a, o, "retry");
 }

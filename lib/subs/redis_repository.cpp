@@ -31,6 +31,13 @@ std::vector<std::vector<std::string>> redis_repository::put_commands(const recor
     return out;
 }
 
+std::vector<std::vector<std::string>> redis_repository::get_commands(const std::vector<std::string>& ids) const {
+    std::vector<std::vector<std::string>> out;
+    out.reserve(ids.size());
+    for (const auto& id : ids) out.push_back({std::string("HGET"), key_of(id), id});
+    return out;
+}
+
 std::vector<std::vector<std::string>> redis_repository::remove_commands(const std::string& id) const {
     std::vector<std::vector<std::string>> out(4);
     out[0].push_back("MULTI");
@@ -54,10 +61,7 @@ net::awaitable<std::optional<record>> redis_repository::get(std::string id) {
 }
 
 net::awaitable<std::vector<std::optional<record>>> redis_repository::get_many(std::vector<std::string> ids) {
-    std::vector<std::vector<std::string>> cmds;
-    cmds.reserve(ids.size());
-    for (const auto& id : ids) cmds.push_back({"HGET", key_of(id), id});
-    auto replies = co_await store_.run_pipeline(std::move(cmds), "HGET subscriptions");
+    auto replies = co_await store_.run_pipeline(get_commands(ids), "HGET subscriptions");
     std::vector<std::optional<record>> out;
     out.reserve(replies.size());
     for (const auto& r : replies) {

@@ -69,6 +69,7 @@ public:
 private:
     std::vector<std::vector<std::string>> put_commands(const record& r) const;
     std::vector<std::vector<std::string>> remove_commands(const std::string& id) const;
+    std::vector<std::vector<std::string>> get_commands(const std::vector<std::string>& ids) const;
     state::redis_store& store_;
 };
 

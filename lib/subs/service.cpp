@@ -129,6 +129,10 @@ net::awaitable<service::remove_result> service::remove(std::string id) {
 
 net::awaitable<std::optional<record>> service::get(std::string id) { co_return co_await repo_.get(std::move(id)); }
 
+net::awaitable<std::vector<std::optional<record>>> service::get_many(std::vector<std::string> ids) {
+    co_return co_await repo_.get_many(std::move(ids));
+}
+
 net::awaitable<service::page> service::list(std::optional<std::int64_t> district, std::optional<std::int64_t> pincode,
                                             std::uint32_t cursor, std::size_t limit) {
     page p;

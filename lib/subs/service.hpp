@@ -39,6 +39,8 @@ public:
     enum class remove_result { removed, not_found, from_config };
     boost::asio::awaitable<remove_result> remove(std::string id);
     boost::asio::awaitable<std::optional<record>> get(std::string id);
+    /// In the order asked, in one round trip.
+    boost::asio::awaitable<std::vector<std::optional<record>>> get_many(std::vector<std::string> ids);
     struct page {
         std::vector<record> items;
         std::uint32_t next = 0;  ///< 0: the last page

@@ -58,8 +58,9 @@ public:
           repo_(store_),
           poller_(cfg_, client_, store_, log_),
           subs_(repo_, store_, log_, 1),
+          outbox_(store_, 1000),
           api_{subs_, metrics_, std::move(admin_token), [this] { return store_.ready(); }, cfg_.delivery,
-               [this] { return status_json(poller_, subs_.index().size(), store_.ready()); }} {
+               [this] { return status_json(poller_, subs_.index().size(), store_.ready()); }, &outbox_} {
         metrics::describe_all(metrics_);
         subs_.on_alerts = [this](std::vector<subs::alert_draft>&& a) {
             std::lock_guard lock(m_);
@@ -85,6 +86,15 @@ public:
         std::lock_guard lock(m_);
         return told_;
     }
+    /// Settles a (made-up) outbox entry with `note`, as the delivery worker does.
+    void settle(delivery::audit_record note) {
+        std::promise<void> done;
+        net::co_spawn(ioc_, outbox_.done("0-1", std::move(note)), [&](std::exception_ptr e) {
+            if (e) done.set_exception(e);
+            else done.set_value();
+        });
+        done.get_future().get();
+    }
 
 private:
     config::config cfg_;
@@ -95,6 +105,7 @@ private:
     subs::redis_repository repo_;
     poll::poller poller_;
     subs::service subs_;
+    delivery::redis_outbox outbox_;
     metrics::registry metrics_;
     api_context api_;
     std::unique_ptr<server> server_;
@@ -407,6 +418,36 @@ TEST_F(admin_api, explains_why_a_session_did_or_did_not_match_and_tells_new_subs
     EXPECT_EQ(told[0].subscription_id, "why");
     ASSERT_EQ(told[0].sessions.size(), 1u);
     EXPECT_EQ((*told[0].pool)[told[0].sessions[0]].session_id, "sess-open");
+}
+
+TEST_F(admin_api, the_audit_trail_is_served_in_pages) {
+    admin_daemon d(redis.port());
+    for (int i = 0; i < 3; ++i) {
+        d.settle({"alt_" + std::to_string(i), "pune-30", "webhook", i == 2 ? "failed" : "delivered",
+                  i == 2 ? "http 500" : "http 200", 1795774500000 + i, ""});
+    }
+    test::http_client c("127.0.0.1", d.port());
+    auto page = c.get("/v1/audit?limit=2", auth);
+    ASSERT_EQ(page.status, 200) << page.body;
+    EXPECT_NE(page.body.find(R"("alert_id":"alt_0")"), std::string::npos) << page.body;
+    EXPECT_NE(page.body.find(R"("alert_id":"alt_1")"), std::string::npos);
+    EXPECT_EQ(page.body.find(R"("alert_id":"alt_2")"), std::string::npos);
+    const auto at = page.body.find(R"("next_after":")");
+    ASSERT_NE(at, std::string::npos) << page.body;
+    const std::string cursor = page.body.substr(at + 14, page.body.find('"', at + 14) - at - 14);
+    auto rest = c.get("/v1/audit?after=" + cursor, auth);
+    EXPECT_EQ(rest.body.find(R"("alert_id":"alt_1")"), std::string::npos) << rest.body;
+    EXPECT_NE(rest.body.find(R"("alert_id":"alt_2","subscription_id":"pune-30","channel":"webhook","status":"failed","detail":"http 500")"),
+              std::string::npos)
+        << rest.body;
+    EXPECT_NE(rest.body.find(R"("next_after":null)"), std::string::npos);
+    // since is unix ms of the attempt: one far in the future finds nothing.
+    auto none = c.get("/v1/audit?since=4102444800000", auth);
+    EXPECT_NE(none.body.find(R"("items":[])"), std::string::npos) << none.body;
+    EXPECT_EQ(c.get("/v1/audit?since=yesterday", auth).status, 400);
+    EXPECT_EQ(c.get("/v1/audit?after=x;y", auth).status, 400);
+    EXPECT_EQ(c.get("/v1/audit?limit=5000", auth).status, 400);
+    EXPECT_EQ(c.get("/v1/audit").status, 401);
 }
 
 TEST_F(admin_api, status_and_metrics) {
