@@ -71,6 +71,7 @@ net::awaitable<void> worker::run() {
             }
             woken_ = false;
             const int room = settings_.max_in_flight - static_cast<int>(in_flight_);
+            starved_ = room <= 0;
             if (room > 0) {
                 for (auto& t : co_await box_.take(settings_.consumer, std::min(room, 256))) batch.push_back(std::move(t));
             }
@@ -78,8 +79,9 @@ net::awaitable<void> worker::run() {
             log_.warning("delivery: the outbox is unavailable (", e.what(), "); retrying");
             prepared = false;
         }
-        if (!batch.empty()) co_await start(std::move(batch), ex);
-        if (!batch.empty() || woken_) continue;
+        const bool got = !batch.empty();
+        if (got) co_await start(std::move(batch), ex);
+        if (got || woken_) continue;
         tick_->expires_after(250ms);
         co_await tick_->async_wait(net::as_tuple(net::use_awaitable));
     }
@@ -139,6 +141,11 @@ net::awaitable<void> worker::start(std::vector<taken> batch, net::any_io_executo
         net::co_spawn(ex, deliver(std::move(ready[i].first), std::move(ready[i].second), std::move(records[i])),
                       [this](std::exception_ptr e) {
                           --in_flight_;
+                          // The loop stopped taking for want of room: there is some again.
+                          if (starved_) {
+                              starved_ = false;
+                              wake();
+                          }
                           if (e) {
                               try {
                                   std::rethrow_exception(e);

@@ -83,6 +83,7 @@ private:
     std::unique_ptr<boost::asio::steady_timer> tick_;
     bool stopping_ = false;
     bool woken_ = false;
+    bool starved_ = false;  ///< max_in_flight reached: the next settled attempt wakes the loop
     std::size_t in_flight_ = 0;
     std::pair<std::int64_t, std::int64_t> depth_{0, 0};
     struct host_slots {
