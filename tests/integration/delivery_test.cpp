@@ -44,6 +44,7 @@ config::subscription hook_sub(const std::string& id, std::uint16_t sandbox, cons
 
 struct rig_options {
     std::vector<std::chrono::milliseconds> schedule{300ms, 300ms};
+    config::sms_provider sms = config::sms_provider::twilio;
     int telegram_per_second = 30;
     std::chrono::milliseconds ttl = 15min;
     std::string consumer = "test:1";
@@ -61,7 +62,7 @@ public:
           service_(repo_, store_, log_, 1),
           outbox_(store_, 1000),
           client_(ioc_.get_executor(), {std::chrono::seconds(10), "", 1 << 20}),
-          senders_(client_, delivery_settings(sandbox_port, o.telegram_per_second), log_),
+          senders_(client_, delivery_settings(sandbox_port, o.telegram_per_second, o.sms), log_),
           worker_(outbox_, service_, senders_, worker_settings{o.schedule, o.ttl, 32, o.consumer, o.reclaim_after, 1024},
                   log_, metrics_) {
         metrics::describe_all(metrics_);
@@ -94,13 +95,16 @@ public:
         r.key_prefix = "dt:";
         return r;
     }
-    static config::delivery_settings delivery_settings(std::uint16_t sandbox, int telegram_per_second) {
+    static config::delivery_settings delivery_settings(std::uint16_t sandbox, int telegram_per_second,
+                                                       config::sms_provider sms) {
         config::delivery_settings d;
+        d.sms.provider = sms;
         d.telegram.messages_per_second = telegram_per_second;
         const std::string base = "http://127.0.0.1:" + std::to_string(sandbox);
         d.telegram.api_url = base + "/telegram";
         d.telegram.bot_token.value = "123456:test-token";
         d.sms.twilio = {base + "/twilio", "AC0123456789abcdef", {"twilio-token", "inline", {}, false}, "+15005550006"};
+        d.sms.msg91 = {base + "/msg91", {"msg91-key", "inline", {}, false}, "tmpl-1"};
         return d;
     }
 
@@ -372,6 +376,25 @@ TEST_F(delivery, sms_through_twilio) {
     EXPECT_EQ(std::string_view(messages.at(0)["provider"]), "twilio");
     EXPECT_EQ(std::string_view(messages.at(0)["to"]), "+919812345678");
     EXPECT_LE(std::string_view(messages.at(0)["body"]).size(), 160u);
+}
+
+TEST_F(delivery, sms_through_msg91) {
+    config::subscription s;
+    s.id = "sms";
+    s.district_id = 363;
+    s.notify.sms = config::sms_target{"+919812345678"};
+    rig_options o;
+    o.sms = config::sms_provider::msg91;
+    rig r(redis.port(), sandbox.port(), {s}, o);
+    r.enqueue("sms");
+    ASSERT_TRUE(r.wait_for("sms", "delivered"));
+    simdjson::dom::parser p;
+    auto messages = p.parse(control.get("/sandbox/v1/sms/messages").body)["messages"].get_array().value();
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(std::string_view(messages.at(0)["provider"]), "msg91");
+    EXPECT_EQ(std::string_view(messages.at(0)["to"]), "919812345678");  // MSG91 takes the number without "+"
+    EXPECT_EQ(std::string_view(messages.at(0)["template_id"]), "tmpl-1");
+    EXPECT_NE(std::string_view(messages.at(0)["body"]).find("Aundh District Hospital"), std::string_view::npos);
 }
 
 TEST_F(delivery, an_alert_a_dead_process_held_is_taken_over_with_the_same_id) {
