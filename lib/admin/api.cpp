@@ -193,6 +193,21 @@ net::awaitable<response> v1(api_context& ctx, request& req, const boost::urls::u
         if (req.method() != http::verb::get) co_return method_not_allowed("GET");
         co_return co_await audit(ctx, url);
     }
+    if (seg.size() == 3 && seg[1] == "alerts") {
+        if (req.method() != http::verb::get) co_return method_not_allowed("GET");
+        if (ctx.outbox == nullptr) co_return error_response(404, "not_found", "no delivery in this process");
+        auto attempts = co_await ctx.outbox->attempts_of(seg[2]);
+        if (attempts.empty()) co_return error_response(404, "not_found", "no attempts recorded for alert " + seg[2]);
+        util::json_writer w;
+        w.begin_object().key("id").value(seg[2]).key("subscription_id").value(attempts.front().subscription_id);
+        w.key("attempts").begin_array();
+        for (const auto& a : attempts) {
+            w.begin_object().key("channel").value(a.channel).key("status").value(a.status).key("detail").value(a.detail);
+            w.key("at").value(subs::iso_time(a.at_ms)).end_object();
+        }
+        w.end_array().end_object();
+        co_return json_response(200, w.take());
+    }
     if (seg.size() == 2 && seg[1] == "status") {
         if (req.method() != http::verb::get) co_return method_not_allowed("GET");
         co_return json_response(200, ctx.status ? ctx.status() : "{}");

@@ -26,6 +26,7 @@ net::awaitable<std::vector<taken>> memory_outbox::take(std::string, int count) {
 
 void memory_outbox::note(audit_record r) {
     r.cursor = std::to_string(++audit_seq_);
+    if (!r.alert_id.empty()) per_alert_[r.alert_id].push_back(r);
     audit_.push_back(std::move(r));
     while (audit_.size() > audit_max_) audit_.pop_front();
 }
@@ -69,6 +70,11 @@ net::awaitable<std::vector<audit_record>> memory_outbox::audit_since(std::int64_
         out.push_back(r);
     }
     co_return out;
+}
+
+net::awaitable<std::vector<audit_record>> memory_outbox::attempts_of(std::string alert_id) {
+    auto it = per_alert_.find(alert_id);
+    co_return it == per_alert_.end() ? std::vector<audit_record>{} : it->second;
 }
 
 net::awaitable<std::pair<std::int64_t, std::int64_t>> memory_outbox::depth() {

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +35,10 @@ struct audit_record {
     std::int64_t at_ms = 0;
     std::string cursor;  ///< where it stands in the trail (set when read back)
 };
+
+/// One attempt as JSON, and back (nullopt for anything else).
+std::string to_json(const audit_record& r);
+std::optional<audit_record> audit_from_json(std::string_view json);
 
 class outbox {
 public:
@@ -61,6 +67,8 @@ public:
     /// set) after the record with that cursor.
     virtual boost::asio::awaitable<std::vector<audit_record>> audit_since(std::int64_t since_ms, std::string after,
                                                                           int count) = 0;
+    /// Every attempt on one alert (kept 7 days), oldest first; empty when unknown.
+    virtual boost::asio::awaitable<std::vector<audit_record>> attempts_of(std::string alert_id) = 0;
     /// Waiting (new, taken and scheduled for retry) and dead-lettered alerts.
     virtual boost::asio::awaitable<std::pair<std::int64_t, std::int64_t>> depth() = 0;
     /// The dead letters, oldest first (for tests and the status).
@@ -82,13 +90,15 @@ public:
     boost::asio::awaitable<int> promote(std::int64_t now_ms) override;
     boost::asio::awaitable<std::vector<audit_record>> audit_since(std::int64_t since_ms, std::string after,
                                                                   int count) override;
+    boost::asio::awaitable<std::vector<audit_record>> attempts_of(std::string alert_id) override;
     boost::asio::awaitable<std::pair<std::int64_t, std::int64_t>> depth() override;
     boost::asio::awaitable<std::vector<std::pair<std::string, std::string>>> dead_letters(int count) override;
 
 private:
     enum class op {
         group_create, add, take, reclaim, ack, remove, schedule, bury, promote, audit,
-        outbox_length, retry_length, dead_length, dead_range, audit_range, multi, exec,
+        outbox_length, retry_length, dead_length, dead_range, audit_range, alert_push, alert_expire, alert_range,
+        multi, exec,
     };
     std::string key(const char* name) const;
     std::vector<std::string> compose(op o, const std::vector<std::string>& args) const;
@@ -112,6 +122,7 @@ public:
     boost::asio::awaitable<int> promote(std::int64_t now_ms) override;
     boost::asio::awaitable<std::vector<audit_record>> audit_since(std::int64_t since_ms, std::string after,
                                                                   int count) override;
+    boost::asio::awaitable<std::vector<audit_record>> attempts_of(std::string alert_id) override;
     boost::asio::awaitable<std::pair<std::int64_t, std::int64_t>> depth() override;
     boost::asio::awaitable<std::vector<std::pair<std::string, std::string>>> dead_letters(int count) override;
 private:
@@ -123,6 +134,7 @@ private:
     std::vector<std::pair<std::string, std::string>> dead_;
     std::deque<audit_record> audit_;
     std::uint64_t audit_seq_ = 0;
+    std::map<std::string, std::vector<audit_record>> per_alert_;  ///< durable nothing: the memory backend
 };
 
 }  // namespace cowin::delivery

@@ -68,6 +68,9 @@ std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::stri
         case op::dead_length: return cmd({"XLEN", key("dead")});
         case op::dead_range: return cmd({"XRANGE", key("dead"), "-", "+", "COUNT", a.at(0)});
         case op::audit_range: return cmd({"XRANGE", key("audit"), a.at(0), "+", "COUNT", a.at(1)});
+        case op::alert_push: return cmd({"RPUSH", store_.prefix() + "alert:" + a.at(0), a.at(1)});
+        case op::alert_expire: return cmd({"EXPIRE", store_.prefix() + "alert:" + a.at(0), "604800"});
+        case op::alert_range: return cmd({"LRANGE", store_.prefix() + "alert:" + a.at(0), "0", "-1"});
         case op::multi: return cmd({"MULTI"});
         case op::exec: return cmd({"EXEC"});
     }
@@ -89,6 +92,13 @@ std::vector<std::vector<std::string>> redis_outbox::settle(const std::string& en
     a[4] = note.detail;
     a[5] = std::to_string(note.at_ms);
     out.push_back(compose(op::audit, a));
+    if (!note.alert_id.empty()) {
+        std::vector<std::string> per_alert(2);
+        per_alert[0] = note.alert_id;
+        per_alert[1] = to_json(note);
+        out.push_back(compose(op::alert_push, per_alert));
+        out.push_back(compose(op::alert_expire, per_alert));
+    }
     out.push_back(compose(op::exec, {}));
     return out;
 }
@@ -182,6 +192,15 @@ net::awaitable<std::vector<audit_record>> redis_outbox::audit_since(std::int64_t
             else if (k == "at") a.at_ms = std::atoll(v.c_str());
         }
         out.push_back(std::move(a));
+    }
+    co_return out;
+}
+
+net::awaitable<std::vector<audit_record>> redis_outbox::attempts_of(std::string alert_id) {
+    auto r = co_await store_.run(compose(op::alert_range, std::vector<std::string>(1, std::move(alert_id))), "LRANGE alert");
+    std::vector<audit_record> out;
+    for (const auto& e : r.elements) {
+        if (auto a = audit_from_json(e.str)) out.push_back(std::move(*a));
     }
     co_return out;
 }

@@ -444,6 +444,11 @@ TEST_F(admin_api, the_audit_trail_is_served_in_pages) {
     // since is unix ms of the attempt: one far in the future finds nothing.
     auto none = c.get("/v1/audit?since=4102444800000", auth);
     EXPECT_NE(none.body.find(R"("items":[])"), std::string::npos) << none.body;
+    auto one = c.get("/v1/alerts/alt_2", auth);
+    EXPECT_EQ(one.status, 200);
+    EXPECT_NE(one.body.find(R"("attempts":[{"channel":"webhook","status":"failed","detail":"http 500")"), std::string::npos)
+        << one.body;
+    EXPECT_EQ(c.get("/v1/alerts/alt_nope", auth).status, 404);
     EXPECT_EQ(c.get("/v1/audit?since=yesterday", auth).status, 400);
     EXPECT_EQ(c.get("/v1/audit?after=x;y", auth).status, 400);
     EXPECT_EQ(c.get("/v1/audit?limit=5000", auth).status, 400);
