@@ -22,6 +22,7 @@
 #include "delivery/worker.hpp"
 #include "http/client.hpp"
 #include "log/log.hpp"
+#include "background.hpp"
 #include "report.hpp"
 #include "state/redis_store.hpp"
 #include "subs/repository.hpp"
@@ -32,14 +33,6 @@ using namespace std::chrono_literals;
 namespace net = boost::asio;
 
 namespace {
-
-long start_background(const std::string& command) {
-    FILE* p = ::popen((command + " >/dev/null 2>&1 & echo $!").c_str(), "r");
-    long pid = 0;
-    if (p == nullptr || std::fscanf(p, "%ld", &pid) != 1) std::exit(1);
-    ::pclose(p);
-    return pid;
-}
 
 double wrk_requests_per_second(const std::string& url, int connections, const std::string& body) {
     const std::string script = "/tmp/cowin-bench-wrk-" + std::to_string(::getpid()) + ".lua";
@@ -69,10 +62,9 @@ int main() {
     const int per_host = 32;
     const int port = 21000 + static_cast<int>(::getpid() % 10000);
     const int redis_port = port + 1;
-    const long sandbox_pid = start_background(std::string(COWIN_BIN_DIR) + "/cowin-sandbox --listen 127.0.0.1:" +
+    const long sandbox_pid = bench::start_background(std::string(COWIN_BIN_DIR) + "/cowin-sandbox --listen 127.0.0.1:" +
                                               std::to_string(port) + " --districts 363");
-    const long redis_pid = start_background("redis-server --port " + std::to_string(redis_port) +
-                                            " --bind 127.0.0.1 --save '' --appendonly no");
+    const long redis_pid = bench::start_redis(redis_port);
     std::this_thread::sleep_for(1s);
     const std::string hook = "http://127.0.0.1:" + std::to_string(port) + "/hooks/bench";
 
@@ -141,8 +133,8 @@ int main() {
     const double ours = alerts / seconds;
     // Another receiver name on the same server: the same code answers, and our deliveries stay apart.
     const double wrk = wrk_requests_per_second(hook + "-wrk", per_host, sample_body);
-    ::kill(static_cast<pid_t>(sandbox_pid), SIGTERM);
-    ::kill(static_cast<pid_t>(redis_pid), SIGTERM);
+    bench::stop(sandbox_pid);
+    bench::stop(redis_pid);
     std::printf("%d alerts delivered in %.2f s (%d in flight to the host)\n", delivered, seconds, per_host);
     bench::report report;
     report.add({"webhook_fanout_deliveries_per_s", ours, "1/s", "wrk, same receiver and concurrency", wrk,

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "cowin/differ.hpp"
+#include "background.hpp"
 #include "report.hpp"
 #include "log/log.hpp"
 #include "state/redis_store.hpp"
@@ -113,12 +114,7 @@ struct poll_pair {
 int main() {
     bench::report report;
     const int redis_port = 20000 + static_cast<int>(::getpid() % 20000);
-    const std::string redis_cmd = "redis-server --port " + std::to_string(redis_port) +
-                                  " --bind 127.0.0.1 --save '' --appendonly no >/dev/null 2>&1 & echo $!";
-    FILE* rp = ::popen(redis_cmd.c_str(), "r");
-    long redis_pid = 0;
-    if (rp == nullptr || std::fscanf(rp, "%ld", &redis_pid) != 1) return 1;
-    ::pclose(rp);
+    const long redis_pid = bench::start_redis(redis_port);
     std::this_thread::sleep_for(500ms);
 
     // 1. Write 1M records the way the repository does, streamed through redis-cli --pipe so that this
@@ -264,6 +260,6 @@ int main() {
                            static_cast<double>(peer_events + peer_matches);
     report.add({"match_ns_per_transition_plus_match", ours_ns, "ns", "linear scan of 1M", peer_ns, "target", 1000});
     report.print();
-    ::kill(static_cast<pid_t>(redis_pid), SIGTERM);
+    bench::stop(redis_pid);
     return 0;
 }

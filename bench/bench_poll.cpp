@@ -28,6 +28,7 @@
 #include "http/client.hpp"
 #include "poll/budget.hpp"
 #include "poll/scheduler.hpp"
+#include "background.hpp"
 #include "report.hpp"
 #include "log/log.hpp"
 #include "state/redis_store.hpp"
@@ -96,22 +97,13 @@ int main() {
     // A sandbox with one big district, churning so that every poll sees changes.
     const std::string sandbox = std::string(COWIN_BIN_DIR) + "/cowin-sandbox";
     const int port = 18700 + static_cast<int>(::getpid() % 1000);
-    const std::string cmd = sandbox + " --listen 127.0.0.1:" + std::to_string(port) +
-                            " --districts 363 --centres-per-district 400 --rate-limit 100000/5m --churn 3000 >/dev/null 2>&1 & echo $!";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    long pid = 0;
-    if (p == nullptr || std::fscanf(p, "%ld", &pid) != 1) return 1;
-    ::pclose(p);
+    const long pid = bench::start_background(sandbox + " --listen 127.0.0.1:" + std::to_string(port) +
+                                             " --districts 363 --centres-per-district 400 --rate-limit 100000/5m --churn 3000");
     std::this_thread::sleep_for(1s);
 
     // And a real redis-server, as production stores snapshots there.
     const int redis_port = port + 1000;
-    const std::string redis_cmd = "redis-server --port " + std::to_string(redis_port) +
-                                  " --bind 127.0.0.1 --save '' --appendonly no >/dev/null 2>&1 & echo $!";
-    FILE* rp = ::popen(redis_cmd.c_str(), "r");
-    long redis_pid = 0;
-    if (rp == nullptr || std::fscanf(rp, "%ld", &redis_pid) != 1) return 1;
-    ::pclose(rp);
+    const long redis_pid = bench::start_redis(redis_port);
     std::this_thread::sleep_for(500ms);
 
     net::io_context ioc(1);
@@ -156,8 +148,8 @@ int main() {
         ioc.stop();
     }, net::detached);
     ioc.run();
-    ::kill(static_cast<pid_t>(pid), SIGTERM);
-    ::kill(static_cast<pid_t>(redis_pid), SIGTERM);
+    bench::stop(pid);
+    bench::stop(redis_pid);
     std::printf("calendar: %zu bytes (%zu on the wire, gzip), %zu sessions\n", bytes, wire, sessions);
     report.add({"cpu_per_poll_end_to_end", full * 1e6, "us", "", 0, "http fetch + gunzip alone", fetch_only * 1e6});
     report.print();

@@ -53,7 +53,6 @@ public:
     void stop();
     /// Something was added to the outbox in this process: look now rather than at the next tick.
     void wake();
-    std::size_t in_flight() const { return in_flight_; }
     /// Waiting and dead-lettered alerts, as of the last second.
     std::pair<std::int64_t, std::int64_t> depth() const { return depth_; }
 

@@ -77,13 +77,6 @@ void registry::add(const std::string& name, const std::string& label_set, double
 void registry::set(const std::string& name, const std::string& label_set, double v) { get(name).values[label_set] = v; }
 void registry::clear(const std::string& name) { get(name).values.clear(); }
 
-double registry::value(const std::string& name, const std::string& label_set) const {
-    auto it = families_.find(name);
-    if (it == families_.end()) return 0;
-    auto v = it->second.values.find(label_set);
-    return v == it->second.values.end() ? 0 : v->second;
-}
-
 void registry::observe(const std::string& name, const std::string& label_set, double v) {
     family& f = get(name);
     histogram_series& h = f.histograms[label_set];

@@ -29,7 +29,6 @@ public:
     void observe(const std::string& name, const std::string& label_set, double v);
     /// Drops every series of a gauge (before a collector sets the current ones).
     void clear(const std::string& name);
-    double value(const std::string& name, const std::string& label_set = "") const;
 
     /// Runs before every render(), to refresh gauges from their owners.
     void collect(std::function<void(registry&)> f) { collectors_.push_back(std::move(f)); }

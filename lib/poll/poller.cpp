@@ -248,8 +248,9 @@ void poller::set_targets(const std::vector<std::pair<target_key, int>>& targets)
     if (wake_) wake_->cancel();
 }
 
+// Called per transition while matching: covered_ is sorted (covered_pincodes() walks a std::map).
 bool poller::covered(std::int64_t pincode) const {
-    return std::find(covered_.begin(), covered_.end(), pincode) != covered_.end();
+    return std::binary_search(covered_.begin(), covered_.end(), pincode);
 }
 
 std::vector<std::string> poller::sources_of(const config::subscription& s) const {

@@ -74,7 +74,6 @@ public:
     /// The store keys of the snapshots that serve a subscription: its district's, or for a pincode
     /// the districts covering it (when covered) or its own.
     std::vector<std::string> sources_of(const config::subscription& s) const;
-    const api::response_view& last_view() const { return parser_.view(); }
 
     const scheduler& schedule() const { return scheduler_; }
     const budget& spent() const { return budget_; }

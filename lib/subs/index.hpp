@@ -71,6 +71,10 @@ public:
     void open_sessions(std::uint32_t slot, const api::snapshot& snap, api::civil_date today,
                        std::vector<std::uint32_t>& out) const;
 
+    /// Whether any subscription watches this district or pincode.
+    bool watches(std::optional<std::int64_t> district, std::optional<std::int64_t> pincode) const {
+        return buckets_.count(district ? district_key(*district) : pincode_key(pincode.value_or(0))) != 0;
+    }
     /// Subscriber counts per district and per pincode (for the poll targets).
     std::vector<std::pair<std::int64_t, int>> district_counts() const;
     std::vector<std::pair<std::int64_t, int>> pincode_counts() const;

@@ -108,10 +108,8 @@ net::awaitable<std::pair<record, service::create_error>> service::create(config:
     r.from = from;
     r.created_ms = r.updated_ms = now_ms();
     record copy = r;
-    std::uint32_t unused = 0;
-    const bool new_target =
-        index_.list(r.sub.district_id, r.sub.pincode ? std::optional<std::int64_t>(std::stoll(*r.sub.pincode)) : std::nullopt,
-                    0, 1, unused).empty();
+    const bool new_target = !index_.watches(
+        r.sub.district_id, r.sub.pincode ? std::optional<std::int64_t>(std::stoll(*r.sub.pincode)) : std::nullopt);
     co_await upsert(std::move(r), true, std::nullopt);
     if (from == origin::config) config_ids_.insert(copy.sub.id);
     if (new_target && on_targets_changed) on_targets_changed();

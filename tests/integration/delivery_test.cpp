@@ -285,6 +285,21 @@ TEST_F(delivery, gives_up_after_the_schedule_into_the_dead_letters) {
     EXPECT_TRUE(r.record("d")->active);
 }
 
+TEST_F(delivery, an_outbox_entry_that_is_not_an_alert_is_dead_lettered_and_the_rest_delivered) {
+    script_hook("u", "");
+    rig r(redis.port(), sandbox.port(), {hook_sub("u", sandbox.port(), "u")});
+    r.call<bool>([&]() -> net::awaitable<bool> {
+        std::vector<std::string> garbage(1, "{\"id\":\"x\"} not an alert");
+        co_await r.box().add(std::move(garbage));
+        co_return true;
+    });
+    r.enqueue("u");
+    ASSERT_TRUE(r.wait_for("u", "delivered"));
+    auto dead = r.dead_letters();
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_EQ(dead[0].second, "undecodable outbox entry");
+}
+
 TEST_F(delivery, an_alert_past_its_ttl_expires_unsent) {
     script_hook("e", "");
     rig_options o;
