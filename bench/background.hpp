@@ -1,9 +1,11 @@
 #pragma once
 // Starting the benchmarks' servers (cowin-sandbox, redis-server) in the background and stopping them.
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace cowin::bench {
@@ -23,6 +25,22 @@ inline long start_background(const std::string& command) {
 /// A throwaway redis-server on loopback: no snapshots, no AOF.
 inline long start_redis(int port) {
     return start_background("redis-server --port " + std::to_string(port) + " --bind 127.0.0.1 --save '' --appendonly no");
+}
+
+/// CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; 0 if unreadable.
+inline double cpu_seconds(long pid) {
+    const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+    FILE* f = std::fopen(path.c_str(), "r");
+    if (f == nullptr) return 0;
+    char buf[1024] = {};
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    // Fields 14 and 15 (utime, stime) follow the command name, which may hold spaces: count from ')'.
+    const char* p = std::strrchr(buf, ')');
+    if (n == 0 || p == nullptr) return 0;
+    unsigned long utime = 0, stime = 0;
+    if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2) return 0;
+    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 inline void stop(long pid) { ::kill(static_cast<pid_t>(pid), SIGTERM); }

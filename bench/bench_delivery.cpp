@@ -9,6 +9,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -85,9 +86,15 @@ int main() {
     int delivered = 0;
     std::string sample_body;
     std::chrono::steady_clock::time_point t0, t1;
+    // CPU seconds of (this process, the receiver, Redis) at the start and end of the fan-out.
+    auto cpu_now = [&] {
+        return std::array<double, 3>{bench::cpu_seconds(::getpid()), bench::cpu_seconds(sandbox_pid), bench::cpu_seconds(redis_pid)};
+    };
+    std::array<double, 3> cpu0{}, cpu1{};
     worker.on_attempt = [&](const delivery::attempt_report& r) {
         if (r.settled == "delivered" && ++delivered == alerts) {
             t1 = std::chrono::steady_clock::now();
+            cpu1 = cpu_now();
             worker.stop();
         }
     };
@@ -125,6 +132,7 @@ int main() {
             co_await outbox.add(std::move(part));
         }
         t0 = std::chrono::steady_clock::now();
+        cpu0 = cpu_now();
         co_await worker.run();
         ioc.stop();
     }, net::detached);
@@ -132,10 +140,15 @@ int main() {
     const double seconds = std::chrono::duration<double>(t1 - t0).count();
     const double ours = alerts / seconds;
     // Another receiver name on the same server: the same code answers, and our deliveries stay apart.
+    const double receiver_before_wrk = bench::cpu_seconds(sandbox_pid);
     const double wrk = wrk_requests_per_second(hook + "-wrk", per_host, sample_body);
+    const double receiver_wrk = bench::cpu_seconds(sandbox_pid) - receiver_before_wrk;
     bench::stop(sandbox_pid);
     bench::stop(redis_pid);
     std::printf("%d alerts delivered in %.2f s (%d in flight to the host)\n", delivered, seconds, per_host);
+    std::printf("CPU per delivery: worker %.1f us, receiver %.1f us, redis %.1f us; receiver per wrk request %.1f us\n",
+                (cpu1[0] - cpu0[0]) / alerts * 1e6, (cpu1[1] - cpu0[1]) / alerts * 1e6, (cpu1[2] - cpu0[2]) / alerts * 1e6,
+                wrk > 0 ? receiver_wrk / (wrk * 3) * 1e6 : 0.0);
     bench::report report;
     report.add({"webhook_fanout_deliveries_per_s", ours, "1/s", "wrk, same receiver and concurrency", wrk,
                 "target: half of wrk", wrk / 2});

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <string>
@@ -96,17 +97,22 @@ public:
 
 private:
     enum class op {
-        group_create, add, take, reclaim, ack, remove, schedule, bury, promote, audit,
-        outbox_length, retry_length, dead_length, dead_range, audit_range, alert_push, alert_expire, alert_range,
-        multi, exec,
+        group_create, add, take, reclaim, promote, outbox_length, retry_length, dead_length, dead_range, audit_range,
+        alert_range, multi, exec,
     };
     std::string key(const char* name) const;
     std::vector<std::string> compose(op o, const std::vector<std::string>& args) const;
-    /// MULTI, `first` (if any), XACK and XDEL of the entry, the audit XADD, EXEC.
-    std::vector<std::vector<std::string>> settle(const std::string& entry_id, std::vector<std::string> first,
-                                                 const audit_record& note) const;
+    /// Joins the batch being filled and waits until the call carrying it has come back (group commit).
+    boost::asio::awaitable<void> settle(std::string kind, std::string entry_id, std::string blob, std::string extra,
+                                        audit_record note);
+    boost::asio::awaitable<void> flush();
+    std::vector<std::string> settle_command() const;
+
+    struct settle_batch;
     state::redis_store& store_;
     std::int64_t audit_max_;
+    std::shared_ptr<settle_batch> filling_;  ///< attempts waiting for the next call
+    bool flushing_ = false;                  ///< a call is on its way; the next batch fills meanwhile
 };
 
 class memory_outbox final : public outbox {

@@ -1,3 +1,11 @@
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
@@ -55,21 +63,12 @@ std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::stri
         case op::add: return cmd({"XADD", stream, "*", "a", a.at(0)});
         case op::take: return cmd({"XREADGROUP", "GROUP", group, a.at(0), "COUNT", a.at(1), "STREAMS", stream, ">"});
         case op::reclaim: return cmd({"XAUTOCLAIM", stream, group, a.at(0), a.at(1), "0-0", "COUNT", a.at(2)});
-        case op::ack: return cmd({"XACK", stream, group, a.at(0)});
-        case op::remove: return cmd({"XDEL", stream, a.at(0)});
-        case op::schedule: return cmd({"ZADD", key("retry"), a.at(1), a.at(0)});
-        case op::bury: return cmd({"XADD", key("dead"), "MAXLEN", "~", "100000", "*", "a", a.at(0), "reason", a.at(1)});
         case op::promote: return cmd({"EVAL", promote_script, "2", key("retry"), stream, a.at(0)});
-        case op::audit:
-            return cmd({"XADD", key("audit"), "MAXLEN", "~", std::to_string(audit_max_), "*", "alert", a.at(0), "sub", a.at(1),
-                        "channel", a.at(2), "status", a.at(3), "detail", a.at(4), "at", a.at(5)});
         case op::outbox_length: return cmd({"XLEN", stream});
         case op::retry_length: return cmd({"ZCARD", key("retry")});
         case op::dead_length: return cmd({"XLEN", key("dead")});
         case op::dead_range: return cmd({"XRANGE", key("dead"), "-", "+", "COUNT", a.at(0)});
         case op::audit_range: return cmd({"XRANGE", key("audit"), a.at(0), "+", "COUNT", a.at(1)});
-        case op::alert_push: return cmd({"RPUSH", store_.prefix() + "alert:" + a.at(0), a.at(1)});
-        case op::alert_expire: return cmd({"EXPIRE", store_.prefix() + "alert:" + a.at(0), "604800"});
         case op::alert_range: return cmd({"LRANGE", store_.prefix() + "alert:" + a.at(0), "0", "-1"});
         case op::multi: return cmd({"MULTI"});
         case op::exec: return cmd({"EXEC"});
@@ -77,30 +76,90 @@ std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::stri
     return {};
 }
 
-std::vector<std::vector<std::string>> redis_outbox::settle(const std::string& entry_id, std::vector<std::string> first,
-                                                           const audit_record& note) const {
-    std::vector<std::vector<std::string>> out;
-    out.push_back(compose(op::multi, {}));
-    if (!first.empty()) out.push_back(std::move(first));
-    out.push_back(compose(op::ack, std::vector<std::string>(1, entry_id)));
-    out.push_back(compose(op::remove, std::vector<std::string>(1, entry_id)));
-    std::vector<std::string> a(6);
-    a[0] = note.alert_id;
-    a[1] = note.subscription_id;
-    a[2] = note.channel;
-    a[3] = note.status;
-    a[4] = note.detail;
-    a[5] = std::to_string(note.at_ms);
-    out.push_back(compose(op::audit, a));
-    if (!note.alert_id.empty()) {
-        std::vector<std::string> per_alert(2);
-        per_alert[0] = note.alert_id;
-        per_alert[1] = to_json(note);
-        out.push_back(compose(op::alert_push, per_alert));
-        out.push_back(compose(op::alert_expire, per_alert));
+// One call settles every attempt that finished while the previous call was on its way: a burst of
+// deliveries costs Redis (and us) one round trip and one command per batch, not seven per alert.
+// The batch is atomic as a whole, so each attempt's acknowledgement and audit still go together.
+// ARGV: group, audit cap, key prefix, then per attempt: kind, entry, blob, extra (due time or
+// reason), alert, subscription, channel, status, detail, at, attempt as JSON.
+const char* settle_script =
+    "local n = 0\n"
+    "for i = 4, #ARGV, 11 do\n"
+    "  local kind, entry = ARGV[i], ARGV[i + 1]\n"
+    "  redis.call('XACK', KEYS[1], ARGV[1], entry)\n"
+    "  redis.call('XDEL', KEYS[1], entry)\n"
+    "  if kind == 'later' then redis.call('ZADD', KEYS[2], ARGV[i + 3], ARGV[i + 2])\n"
+    "  elseif kind == 'dead' then\n"
+    "    redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'a', ARGV[i + 2], 'reason', ARGV[i + 3]) end\n"
+    "  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'alert', ARGV[i + 4], 'sub', ARGV[i + 5],\n"
+    "             'channel', ARGV[i + 6], 'status', ARGV[i + 7], 'detail', ARGV[i + 8], 'at', ARGV[i + 9])\n"
+    "  if ARGV[i + 4] ~= '' then\n"
+    "    local k = ARGV[3] .. 'alert:' .. ARGV[i + 4]\n"
+    "    redis.call('RPUSH', k, ARGV[i + 10])\n"
+    "    redis.call('EXPIRE', k, 604800)\n"
+    "  end\n"
+    "  n = n + 1\n"
+    "end\n"
+    "return n\n";
+
+struct redis_outbox::settle_batch {
+    explicit settle_batch(net::any_io_executor ex) : done(std::move(ex), std::chrono::steady_clock::time_point::max()) {}
+    std::vector<std::string> command;
+    std::string error;
+    net::steady_timer done;
+};
+
+namespace {
+// Outside the coroutine, for GCC 12's sake (see compose).
+void append_attempt(std::vector<std::string>& c, std::string kind, std::string entry_id, std::string blob,
+                    std::string extra, audit_record note) {
+    std::string json = to_json(note);
+    for (std::string* f : {&kind, &entry_id, &blob, &extra, &note.alert_id, &note.subscription_id, &note.channel,
+                           &note.status, &note.detail}) {
+        c.push_back(std::move(*f));
     }
-    out.push_back(compose(op::exec, {}));
-    return out;
+    c.push_back(std::to_string(note.at_ms));
+    c.push_back(std::move(json));
+}
+}  // namespace
+
+std::vector<std::string> redis_outbox::settle_command() const {
+    command c = cmd({"EVAL", settle_script, "4", key("outbox"), key("retry"), key("dead"), key("audit"), group});
+    c.push_back(std::to_string(audit_max_));
+    c.push_back(store_.prefix());
+    return c;
+}
+
+net::awaitable<void> redis_outbox::settle(std::string kind, std::string entry_id, std::string blob, std::string extra,
+                                          audit_record note) {
+    auto ex = co_await net::this_coro::executor;
+    if (!filling_) {
+        filling_ = std::make_shared<settle_batch>(ex);
+        filling_->command = settle_command();
+    }
+    auto batch = filling_;
+    append_attempt(batch->command, std::move(kind), std::move(entry_id), std::move(blob), std::move(extra), std::move(note));
+    if (!flushing_) {
+        flushing_ = true;
+        net::co_spawn(ex, flush(), net::detached);
+    }
+    co_await batch->done.async_wait(net::as_tuple(net::use_awaitable));
+    if (!batch->error.empty()) throw std::runtime_error(batch->error);
+}
+
+net::awaitable<void> redis_outbox::flush() {
+    // Let the attempts settled in this turn of the loop join the first batch.
+    co_await net::post(co_await net::this_coro::executor, net::use_awaitable);
+    while (filling_) {
+        auto batch = std::move(filling_);
+        filling_.reset();
+        try {
+            co_await store_.run(std::move(batch->command), "settle");
+        } catch (const std::exception& e) {
+            batch->error = e.what();
+        }
+        batch->done.cancel();
+    }
+    flushing_ = false;
 }
 
 net::awaitable<void> redis_outbox::prepare() {
@@ -147,21 +206,15 @@ net::awaitable<std::vector<taken>> redis_outbox::reclaim(std::string consumer, s
 }
 
 net::awaitable<void> redis_outbox::done(std::string entry_id, audit_record note) {
-    co_await store_.run_pipeline(settle(entry_id, {}, note), "XACK");
+    co_await settle("done", std::move(entry_id), std::string(), std::string(), std::move(note));
 }
 
 net::awaitable<void> redis_outbox::later(std::string entry_id, std::string blob, std::int64_t due_ms, audit_record note) {
-    std::vector<std::string> args(2);
-    args[0] = std::move(blob);
-    args[1] = std::to_string(due_ms);
-    co_await store_.run_pipeline(settle(entry_id, compose(op::schedule, args), note), "retry later");
+    co_await settle("later", std::move(entry_id), std::move(blob), std::to_string(due_ms), std::move(note));
 }
 
 net::awaitable<void> redis_outbox::dead(std::string entry_id, std::string blob, std::string reason, audit_record note) {
-    std::vector<std::string> args(2);
-    args[0] = std::move(blob);
-    args[1] = std::move(reason);
-    co_await store_.run_pipeline(settle(entry_id, compose(op::bury, args), note), "dead-letter");
+    co_await settle("dead", std::move(entry_id), std::move(blob), std::move(reason), std::move(note));
 }
 
 net::awaitable<int> redis_outbox::promote(std::int64_t now_ms) {
