@@ -162,12 +162,12 @@ int run(const std::string& path) {
     ds.body_limit = 1 << 20;
     cowin::http::client delivery_client(ioc.get_executor(), ds);
     std::unique_ptr<cowin::delivery::outbox> outbox;
-    constexpr std::int64_t audit_max_entries = 1'000'000;
+    const std::int64_t audit_max_entries = cfg.delivery.audit_max_entries;
     if (auto* redis = dynamic_cast<cowin::state::redis_store*>(&store)) {
         outbox = std::make_unique<cowin::delivery::redis_outbox>(*redis, audit_max_entries);
     } else {
         outbox = std::make_unique<cowin::delivery::memory_outbox>(
-            static_cast<cowin::state::memory_store&>(store).outbox_log(), audit_max_entries);
+            static_cast<cowin::state::memory_store&>(store).outbox_log(), static_cast<std::size_t>(audit_max_entries));
     }
     cowin::delivery::senders senders(delivery_client, cfg.delivery, log);
     cowin::delivery::worker_settings ws;

@@ -109,6 +109,8 @@ struct delivery_settings {
     /// Delays before the 2nd, 3rd, ... attempt; after the last one the alert is dead-lettered.
     std::vector<duration> retry_schedule{5s, 30s, 2min, 10min};
     duration alert_ttl = 15min;
+    /// The audit trail keeps about this many attempts (Redis trims whole nodes, so a few more).
+    std::int64_t audit_max_entries = 1'000'000;
     webhook_settings webhook;
     telegram_settings telegram;
     sms_settings sms;

@@ -100,6 +100,7 @@ void read_delivery(map_reader& root, delivery_settings& d) {
     map_reader m(root.reader(), root.take("delivery"), "delivery", root.mark());
     read_retry_schedule(m, d.retry_schedule);
     m.get("alert_ttl", d.alert_ttl, 1s, 24h);
+    m.get("audit_max_entries", d.audit_max_entries, 1000, 100'000'000);
     {
         map_reader w(m.reader(), m.take("webhook"), "delivery.webhook", m.mark());
         w.get("timeout", d.webhook.timeout, 100ms, 5min);

@@ -65,6 +65,8 @@ const bad_case bad_cases[] = {
     {"retry_schedule_bad_item", "delivery:\n  retry_schedule: [5s, soon]\n",
      "t.yaml:2:24: delivery.retry_schedule[1]: expected a duration between 0s and 1d such as \"500ms\", \"30s\", "
      "\"5m\" or \"2h\", got \"soon\""},
+    {"audit_cap_too_small", "delivery:\n  audit_max_entries: 10\n",
+     "t.yaml:2:22: delivery.audit_max_entries: expected an integer between 1000 and 100000000, got \"10\""},
     {"secret_file_missing", "cowin:\n  api_key_file: /nonexistent/cowin-key\n",
      "t.yaml:2:17: cowin.api_key_file: cannot read /nonexistent/cowin-key"},
     {"secret_env_unset", "state:\n  redis:\n    password_env: COWIN_TEST_SURELY_UNSET\n",
@@ -166,6 +168,7 @@ TEST(config, empty_file_gives_the_defaults) {
     EXPECT_EQ(c.state.redis.key_prefix, "cowin:");
     EXPECT_EQ(c.delivery.retry_schedule, (std::vector<duration>{5s, 30s, 2min, 10min}));
     EXPECT_EQ(c.delivery.alert_ttl, 15min);
+    EXPECT_EQ(c.delivery.audit_max_entries, 1'000'000);
     EXPECT_TRUE(c.subscriptions.empty());
 }
 
