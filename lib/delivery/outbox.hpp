@@ -53,6 +53,12 @@ public:
     /// Entries another (dead) consumer took more than `min_idle` ago and never finished.
     virtual boost::asio::awaitable<std::vector<taken>> reclaim(std::string consumer, std::chrono::milliseconds min_idle,
                                                                int count) = 0;
+    /// Every consumer that has read the outbox, with how many entries it holds unsettled.
+    virtual boost::asio::awaitable<std::vector<std::pair<std::string, std::int64_t>>> consumers() = 0;
+    /// Takes over what `dead` holds at once, whatever its idle time (it is known to be gone), and
+    /// forgets `dead` once it holds nothing.
+    virtual boost::asio::awaitable<std::vector<taken>> take_over(std::string dead, std::string consumer, int count) = 0;
+
     // Each settle is one atomic step that also appends `note` to the audit trail.
     /// Delivered (or nothing to deliver): acknowledged and removed.
     virtual boost::asio::awaitable<void> done(std::string entry_id, audit_record note) = 0;
@@ -85,6 +91,8 @@ public:
     boost::asio::awaitable<std::vector<taken>> take(std::string consumer, int count) override;
     boost::asio::awaitable<std::vector<taken>> reclaim(std::string consumer, std::chrono::milliseconds min_idle,
                                                        int count) override;
+    boost::asio::awaitable<std::vector<std::pair<std::string, std::int64_t>>> consumers() override;
+    boost::asio::awaitable<std::vector<taken>> take_over(std::string dead, std::string consumer, int count) override;
     boost::asio::awaitable<void> done(std::string entry_id, audit_record note) override;
     boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms, audit_record note) override;
     boost::asio::awaitable<void> dead(std::string entry_id, std::string blob, std::string reason, audit_record note) override;
@@ -98,7 +106,7 @@ public:
 private:
     enum class op {
         group_create, add, take, reclaim, promote, outbox_length, retry_length, dead_length, dead_range, audit_range,
-        alert_range, multi, exec,
+        alert_range, consumers, pending_of, claim, forget_consumer, multi, exec,
     };
     std::string key(const char* name) const;
     std::vector<std::string> compose(op o, const std::vector<std::string>& args) const;
@@ -122,6 +130,11 @@ public:
     boost::asio::awaitable<void> add(std::vector<std::string> blobs) override;
     boost::asio::awaitable<std::vector<taken>> take(std::string consumer, int count) override;
     boost::asio::awaitable<std::vector<taken>> reclaim(std::string, std::chrono::milliseconds, int) override { co_return std::vector<taken>{}; }
+    // One process, one consumer: nobody else's entries to take over.
+    boost::asio::awaitable<std::vector<std::pair<std::string, std::int64_t>>> consumers() override {
+        co_return std::vector<std::pair<std::string, std::int64_t>>{};
+    }
+    boost::asio::awaitable<std::vector<taken>> take_over(std::string, std::string, int) override { co_return std::vector<taken>{}; }
     boost::asio::awaitable<void> done(std::string entry_id, audit_record note) override;
     boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms, audit_record note) override;
     boost::asio::awaitable<void> dead(std::string entry_id, std::string blob, std::string reason, audit_record note) override;

@@ -64,6 +64,14 @@ std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::stri
         case op::take: return cmd({"XREADGROUP", "GROUP", group, a.at(0), "COUNT", a.at(1), "STREAMS", stream, ">"});
         case op::reclaim: return cmd({"XAUTOCLAIM", stream, group, a.at(0), a.at(1), "0-0", "COUNT", a.at(2)});
         case op::promote: return cmd({"EVAL", promote_script, "2", key("retry"), stream, a.at(0)});
+        case op::consumers: return cmd({"XINFO", "CONSUMERS", stream, group});
+        case op::pending_of: return cmd({"XPENDING", stream, group, "-", "+", a.at(1), a.at(0)});
+        case op::claim: {
+            command c = cmd({"XCLAIM", stream, group, a.at(0), "0"});
+            c.insert(c.end(), a.begin() + 1, a.end());
+            return c;
+        }
+        case op::forget_consumer: return cmd({"XGROUP", "DELCONSUMER", stream, group, a.at(0)});
         case op::outbox_length: return cmd({"XLEN", stream});
         case op::retry_length: return cmd({"ZCARD", key("retry")});
         case op::dead_length: return cmd({"XLEN", key("dead")});
@@ -203,6 +211,38 @@ net::awaitable<std::vector<taken>> redis_outbox::reclaim(std::string consumer, s
     auto r = co_await store_.run(compose(op::reclaim, args), "XAUTOCLAIM");
     if (r.elements.size() < 2) co_return std::vector<taken>{};
     co_return entries_of(r.elements[1]);
+}
+
+net::awaitable<std::vector<std::pair<std::string, std::int64_t>>> redis_outbox::consumers() {
+    auto r = co_await store_.run(compose(op::consumers, {}), "XINFO CONSUMERS");
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    for (const auto& c : r.elements) {
+        std::string name;
+        std::int64_t pending = 0;
+        for (std::size_t i = 0; i + 1 < c.elements.size(); i += 2) {
+            if (c.elements[i].str == "name") name = c.elements[i + 1].str;
+            if (c.elements[i].str == "pending") pending = c.elements[i + 1].integer;
+        }
+        if (!name.empty()) out.emplace_back(std::move(name), pending);
+    }
+    co_return out;
+}
+
+net::awaitable<std::vector<taken>> redis_outbox::take_over(std::string dead, std::string consumer, int count) {
+    std::vector<std::string> args(2);
+    args[0] = dead;
+    args[1] = std::to_string(count);
+    auto pending = co_await store_.run(compose(op::pending_of, args), "XPENDING");
+    std::vector<std::string> claim(1, std::move(consumer));
+    for (const auto& p : pending.elements) {
+        if (!p.elements.empty()) claim.push_back(p.elements[0].str);
+    }
+    if (claim.size() == 1) {
+        co_await store_.run(compose(op::forget_consumer, std::vector<std::string>(1, std::move(dead))), "XGROUP DELCONSUMER");
+        co_return std::vector<taken>{};
+    }
+    auto r = co_await store_.run(compose(op::claim, claim), "XCLAIM");
+    co_return entries_of(r);
 }
 
 net::awaitable<void> redis_outbox::done(std::string entry_id, audit_record note) {

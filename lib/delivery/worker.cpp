@@ -6,6 +6,11 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <signal.h>
+
+#include <cerrno>
+#include <charconv>
+
 #include "subs/record.hpp"
 
 namespace cowin::delivery {
@@ -32,6 +37,20 @@ std::optional<std::chrono::milliseconds> worker::next_delay(const std::vector<st
     auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(step.count()) * (0.9 + 0.2 * unit_random)));
     if (retry_after) delay = std::max(delay, *retry_after);
     return delay;
+}
+
+// "<host>:<pid>" of this host, another pid, and no such process: it crashed or was restarted. Its
+// alerts need not wait reclaim_after. (Another host's consumers are judged by idle time alone.)
+bool worker::gone_locally(const std::string& name) const {
+    const auto colon = name.rfind(':');
+    const auto own = settings_.consumer.rfind(':');
+    if (colon == std::string::npos || own == std::string::npos || name == settings_.consumer) return false;
+    if (name.compare(0, colon, settings_.consumer, 0, own) != 0 || colon != own) return false;
+    long pid = 0;
+    const char* first = name.data() + colon + 1;
+    auto [end, ec] = std::from_chars(first, name.data() + name.size(), pid);
+    if (ec != std::errc{} || end != name.data() + name.size() || pid <= 0) return false;
+    return ::kill(static_cast<pid_t>(pid), 0) == -1 && errno == ESRCH;
 }
 
 void worker::stop() {
@@ -67,6 +86,11 @@ net::awaitable<void> worker::run() {
             }
             if (now - last_reclaim >= 5s) {
                 last_reclaim = now;
+                for (const auto& [name, pending] : co_await box_.consumers()) {
+                    if (!gone_locally(name)) continue;
+                    if (pending > 0) log_.notice("delivery: taking over ", pending, " alerts from ", name, ", which has stopped");
+                    for (auto& t : co_await box_.take_over(name, settings_.consumer, 256)) batch.push_back(std::move(t));
+                }
                 for (auto& t : co_await box_.reclaim(settings_.consumer, settings_.reclaim_after, 256)) batch.push_back(std::move(t));
             }
             woken_ = false;
@@ -188,7 +212,23 @@ net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::recor
         o = outcome{outcome::kind::retry, std::string("internal error: ") + e.what(), std::nullopt};
     }
     if (!host.empty()) release(host);
-    co_await settle(t, std::move(a), std::move(o));
+    // The receiver has it; only the record of it may fail (Redis gone). Sending again would alert
+    // twice, so the settle is what is retried, until Redis is back or the process stops (then the
+    // entry, still unacknowledged, is taken over after a restart).
+    net::steady_timer pause(co_await net::this_coro::executor);
+    for (auto wait = 250ms;; wait = std::min<std::chrono::milliseconds>(wait * 2, 5s)) {
+        std::string failure;
+        try {
+            co_await settle(t, a, o);
+            co_return;
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
+        if (stopping_) throw std::runtime_error("stopping with an attempt unrecorded: " + failure);
+        if (wait == 250ms) log_.warning("delivery: recording alert ", a.id, " failed (", failure, "); retrying");
+        pause.expires_after(wait);
+        co_await pause.async_wait(net::as_tuple(net::use_awaitable));
+    }
 }
 
 net::awaitable<void> worker::settle(const taken& t, alert a, outcome o) {
@@ -206,17 +246,17 @@ net::awaitable<void> worker::settle(const taken& t, alert a, outcome o) {
             co_return;
         }
         case outcome::kind::gone: {
-            metrics_.add("alerts_failed_total", ls);
             co_await subs_.deactivate(a.subscription_id, o.detail);
             a.last_error = o.detail;
             co_await box_.dead(t.entry_id, encode(a), "gone: " + o.detail, std::move(note));
+            metrics_.add("alerts_failed_total", ls);
             metrics_.add("alerts_dead_lettered_total", ls);
             report(a, o, "gone");
             co_return;
         }
         case outcome::kind::retry: break;
     }
-    metrics_.add("alerts_failed_total", ls);
+    // Counted once recorded: a settle that fails is tried again and must not count twice.
     a.last_error = o.detail;
     std::uniform_real_distribution<double> jitter(0.0, 1.0);
     const auto delay = next_delay(settings_.retry_schedule, a.attempt, o.retry_after, jitter(rng_));
@@ -225,6 +265,7 @@ net::awaitable<void> worker::settle(const taken& t, alert a, outcome o) {
                      " attempts; last: ", o.detail);
         co_await box_.dead(t.entry_id, encode(a), "gave up after " + std::to_string(a.attempt) + " attempts: " + o.detail,
                            std::move(note));
+        metrics_.add("alerts_failed_total", ls);
         metrics_.add("alerts_dead_lettered_total", ls);
         report(a, o, "dead");
         co_return;
@@ -232,6 +273,7 @@ net::awaitable<void> worker::settle(const taken& t, alert a, outcome o) {
     log_.info("alert ", a.id, " for ", a.subscription_id, " by ", ch, ": attempt ", a.attempt, " failed (", o.detail,
               "); next in ", delay->count(), " ms");
     co_await box_.later(t.entry_id, encode(a), now_ms() + delay->count(), std::move(note));
+    metrics_.add("alerts_failed_total", ls);
     metrics_.add("alerts_retried_total", ls);
     report(a, o, "retry");
 }

@@ -72,6 +72,7 @@ private:
     boost::asio::awaitable<void> acquire(const std::string& host);
     void release(const std::string& host);
     void report(const alert& a, const outcome& o, std::string settled);
+    bool gone_locally(const std::string& consumer) const;
 
     outbox& box_;
     subs::service& subs_;

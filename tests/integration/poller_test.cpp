@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "support/background.hpp"
+#include "support/temp_dir.hpp"
 #include "support/dates.hpp"
 #include "support/http_client.hpp"
 #include "support/prometheus.hpp"
@@ -21,22 +22,7 @@ namespace {
 
 using test::background_process;
 
-class temp_dir {
-public:
-    temp_dir() : path_(std::filesystem::temp_directory_path() / ("cowin-poller-" + std::to_string(::getpid()) + "-" + std::to_string(n_++))) {
-        std::filesystem::create_directories(path_);
-    }
-    ~temp_dir() { std::filesystem::remove_all(path_); }
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-    std::string write(const std::string& name, const std::string& text) const {
-        std::ofstream(path_ / name) << text;
-        return file(name);
-    }
-
-private:
-    static inline int n_ = 0;
-    std::filesystem::path path_;
-};
+using test::temp_dir;
 
 std::string config(const std::string& base_url, const std::string& districts, const std::string& extra_cowin = "",
                    const std::string& rate = "{ calls: 30, period: 10s }", const std::string& min_interval = "1s") {

@@ -112,10 +112,10 @@ std::uint16_t background_process::port() const {
     return static_cast<std::uint16_t>(std::stoi(ready_line_.substr(colon + 1)));
 }
 
-int background_process::stop() {
+int background_process::stop(int signal) {
     if (stopped_ || pid_ <= 0) return exit_code_;
     stopped_ = true;
-    ::kill(pid_, SIGTERM);
+    ::kill(pid_, signal);
     int status = 0;
     for (int i = 0; i < 100; ++i) {
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {

@@ -25,8 +25,11 @@ public:
     const std::string& ready_line() const { return ready_line_; }
     /// The port at the end of the ready line ("... http://127.0.0.1:PORT").
     std::uint16_t port() const;
-    /// Sends SIGTERM and waits; returns the exit code (128+signal when killed).
-    int stop();
+    /// Sends `signal` (SIGTERM unless told) and waits, SIGKILL after 10 s; returns the exit code
+    /// (128+signal when killed).
+    int stop(int signal = 15);
+    /// The process's id (to watch or signal it).
+    pid_t pid() const { return pid_; }
     /// Everything written to the log file so far.
     std::string output() const;
     /// Waits up to `limit` for `text` to appear in the log file.

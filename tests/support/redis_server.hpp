@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -26,18 +27,45 @@ inline std::uint16_t free_port() {
 
 class redis_server {
 public:
-    explicit redis_server(std::uint16_t port = free_port()) : port_(port) { start(); }
+    enum class durability { none, aof_always };
+    explicit redis_server(std::uint16_t port = free_port(), durability d = durability::none) : port_(port), durable_(d) {
+        if (durable_ == durability::aof_always) {
+            dir_ = "/tmp/cowin-redis-aof-" + std::to_string(port_);
+            std::filesystem::remove_all(dir_);
+            std::filesystem::create_directories(dir_);
+        }
+        start();
+    }
+    ~redis_server() {
+        proc_.reset();
+        if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    }
     std::uint16_t port() const { return port_; }
     void start() {
-        proc_ = std::make_unique<background_process>(
-            std::vector<std::string>{"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                                     "--save", "", "--appendonly", "no", "--daemonize", "no"},
-            "Ready to accept connections", "/tmp/cowin-redis-" + std::to_string(port_) + ".log");
+        std::vector<std::string> argv{"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+                                      "--save", "", "--daemonize", "no"};
+        if (durable_ == durability::aof_always) {
+            // Every write on disk before it is answered: a kill -9 loses nothing acknowledged.
+            for (const char* a : {"--appendonly", "yes", "--appendfsync", "always", "--dir"}) argv.emplace_back(a);
+            argv.push_back(dir_);
+        } else {
+            argv.emplace_back("--appendonly");
+            argv.emplace_back("no");
+        }
+        proc_ = std::make_unique<background_process>(argv, "Ready to accept connections",
+                                                     "/tmp/cowin-redis-" + std::to_string(port_) + ".log");
     }
     void stop() { proc_.reset(); }
+    /// kill -9: no shutdown save, clients cut off mid-command.
+    void crash() {
+        if (proc_) proc_->stop(9);
+        proc_.reset();
+    }
 
 private:
     std::uint16_t port_;
+    durability durable_;
+    std::string dir_;
     std::unique_ptr<background_process> proc_;
 };
 

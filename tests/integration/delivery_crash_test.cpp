@@ -1,0 +1,163 @@
+// The built daemon, a real redis-server and cowin-sandbox: 500 subscribers are alerted to one
+// opening, and in the middle of the fan-out the daemon is killed with SIGKILL (then restarted), or
+// Redis is (then restarted from its AOF). Every subscriber must get its alert; a second delivery is
+// allowed only with the same webhook-id; nobody gets an alert for a session that did not open.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "support/background.hpp"
+#include "support/http_client.hpp"
+#include "support/redis_server.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cowin {
+namespace {
+
+using namespace std::chrono_literals;
+using test::background_process;
+
+constexpr int subscribers = 500;
+constexpr const char* secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+std::string config(std::uint16_t sandbox, std::uint16_t redis) {
+    const std::string base = "http://127.0.0.1:" + std::to_string(sandbox);
+    std::string c = "cowin:\n  base_url: " + base + "/api\n  user_agent: \"Mozilla/5.0 cowin-notifier-test\"\n" +
+                    "  rate_limit: { calls: 600, period: 1m }\npoll:\n  min_interval: 1s\n" +
+                    "state:\n  backend: redis\n  redis: { host: 127.0.0.1, port: " + std::to_string(redis) + " }\n" +
+                    "admin:\n  listen: 127.0.0.1:0\n  token: t\n" +
+                    "delivery:\n  retry_schedule: [1s, 2s, 5s, 10s, 20s]\n  webhook: { timeout: 2s, max_in_flight_per_host: 8 }\n" +
+                    "log:\n  level: info\nsubscriptions:\n";
+    // Only SPUTNIK V, which the sandbox's generated centres never offer: the one opening the test
+    // makes is the only thing anyone may be alerted to.
+    for (int i = 0; i < subscribers; ++i) {
+        char id[16];
+        std::snprintf(id, sizeof id, "s%03d", i);
+        c += std::string("  - id: ") + id + "\n    district_id: 363\n    vaccines: [SPUTNIK V]\n    notify:\n" +
+             "      webhook: { url: \"" + base + "/hooks/crash\", secret: \"" + secret + "\" }\n";
+    }
+    return c;
+}
+
+std::vector<std::string> daemon(const std::string& config_path) { return {COWIN_NOTIFIER_BIN, "--config", config_path}; }
+
+struct history {
+    std::size_t deliveries = 0;
+    std::map<std::string, std::set<std::string>> ids_by_subscriber;
+    std::size_t unverified = 0;
+    std::size_t foreign_sessions = 0;  ///< alerts naming a session the test did not open
+};
+
+history received(test::http_client& control, const std::string& opened) {
+    simdjson::dom::parser p;
+    const std::string text = control.get("/sandbox/v1/hooks/crash").body;
+    simdjson::dom::element doc = p.parse(text).value();
+    simdjson::dom::array deliveries = doc["deliveries"].get_array().value();
+    history h;
+    simdjson::dom::parser bp;
+    for (simdjson::dom::element d : deliveries) {
+        ++h.deliveries;
+        if (!d["verified"].is_bool() || !d["verified"].get_bool().value()) ++h.unverified;
+        const std::string raw(d["body"].get_string().value());
+        simdjson::dom::element body = bp.parse(raw).value();
+        const std::string sub(body["data"]["subscription_id"].get_string().value());
+        h.ids_by_subscriber[sub].insert(std::string(d["webhook_id"].get_string().value()));
+        simdjson::dom::array sessions = body["data"]["sessions"].get_array().value();
+        for (simdjson::dom::element s : sessions) {
+            if (std::string_view(s["session_id"]) != opened) ++h.foreign_sessions;
+        }
+    }
+    return h;
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::seconds limit) {
+    for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
+        if (done()) return true;
+        std::this_thread::sleep_for(50ms);
+    }
+    return done();
+}
+
+class delivery_crash : public ::testing::Test {
+protected:
+    test::redis_server redis{test::free_port(), test::redis_server::durability::aof_always};
+    background_process sandbox{test::sandbox_command({"--districts", "363", "--rate-limit", "600/1m"}), "listening on"};
+    test::http_client control{"127.0.0.1", sandbox.port()};
+    test::temp_dir dir;
+    std::string config_path = dir.write("c.yaml", config(sandbox.port(), redis.port()));
+
+    void SetUp() override {
+        // Slow enough that the fan-out of 500 takes a few seconds, so a crash lands in its middle.
+        auto r = control.request("PUT", "/sandbox/v1/hooks/crash",
+                                 std::string(R"({"secret":")") + secret + R"(","delay":"30ms"})");
+        ASSERT_EQ(r.status, 200) << r.body;
+    }
+
+    std::string open_session() {
+        auto r = control.request("POST", "/sandbox/v1/sessions/open",
+                                 R"({"district_id":363,"vaccine":"SPUTNIK V","capacity":40})");
+        simdjson::dom::parser p;
+        return std::string(p.parse(r.body)["sessions"].at(0)["session_id"].get_string().value());
+    }
+
+    // Every subscriber has its alert exactly once by webhook-id, and nothing else arrived.
+    void expect_every_alert_once(const std::string& opened, const char* scenario) {
+        history h;
+        EXPECT_TRUE(wait_until([&] {
+            h = received(control, opened);
+            return h.ids_by_subscriber.size() == subscribers;
+        }, 90s)) << h.ids_by_subscriber.size() << " of " << subscribers << " subscribers alerted";
+        std::size_t distinct = 0;
+        for (const auto& [sub, ids] : h.ids_by_subscriber) {
+            EXPECT_EQ(ids.size(), 1u) << sub << " got " << ids.size() << " different alerts";
+            distinct += ids.size();
+        }
+        EXPECT_EQ(h.unverified, 0u);
+        EXPECT_EQ(h.foreign_sessions, 0u);
+        std::printf("%s: alerts expected %d, delivered %zu, lost %zu, duplicates (same webhook-id) %zu\n", scenario,
+                    subscribers, distinct, subscribers - std::min<std::size_t>(distinct, subscribers), h.deliveries - distinct);
+    }
+};
+
+TEST_F(delivery_crash, sigkill_mid_fan_out_then_restart_delivers_every_alert_once) {
+    std::string opened;
+    {
+        background_process notifier(daemon(config_path), "starting:", dir.file("log1"));
+        ASSERT_TRUE(notifier.wait_for_output("poll district 363: ok")) << notifier.output();
+        opened = open_session();
+        ASSERT_TRUE(wait_until([&] { return received(control, opened).deliveries >= 100; }, 60s)) << notifier.output();
+        EXPECT_EQ(notifier.stop(9), 128 + 9);
+    }
+    const std::size_t before = received(control, opened).ids_by_subscriber.size();
+    EXPECT_LT(before, static_cast<std::size_t>(subscribers)) << "the kill came after the fan-out: nothing was tested";
+    background_process again(daemon(config_path), "starting:", dir.file("log2"));
+    expect_every_alert_once(opened, "sigkill");
+    // The restart found the snapshot committed with the alerts: no new opening, only the takeover.
+    EXPECT_TRUE(again.wait_for_output("taking over")) << again.output();
+    EXPECT_EQ(again.output().find("opening for"), std::string::npos) << again.output();
+    EXPECT_EQ(again.stop(), 0);
+}
+
+TEST_F(delivery_crash, redis_killed_mid_fan_out_and_restarted_loses_nothing) {
+    background_process notifier(daemon(config_path), "starting:", dir.file("log"));
+    ASSERT_TRUE(notifier.wait_for_output("poll district 363: ok")) << notifier.output();
+    const std::string opened = open_session();
+    ASSERT_TRUE(wait_until([&] { return received(control, opened).deliveries >= 100; }, 60s)) << notifier.output();
+    redis.crash();
+    std::this_thread::sleep_for(1500ms);
+    redis.start();
+    expect_every_alert_once(opened, "redis restart");
+    // Deliveries went on while Redis was away; recording them waited for its return.
+    EXPECT_NE(notifier.output().find("failed"), std::string::npos) << notifier.output();
+    EXPECT_NE(notifier.output().find("retrying"), std::string::npos) << notifier.output();
+    EXPECT_EQ(notifier.stop(), 0);
+}
+
+}  // namespace
+}  // namespace cowin
