@@ -60,8 +60,9 @@ net::awaitable<outcome> senders::webhook(const alert& a, const config::webhook_t
 
 net::awaitable<void> senders::pace_telegram(std::int64_t chat) {
     // Evenly spaced reservations first (fair among concurrent sends), then a check of what was really
-    // sent in the last 1.05 s: a loop woken late must not release a burst. 5% under the limit, as
-    // Telegram counts arrivals and the network can bunch them.
+    // sent in the last 1.05 s: a loop woken late must not release a burst. 5% under the limits (the
+    // bot's and each chat's one per second), as Telegram counts arrivals and the network can bunch
+    // them: a first message that waits for a connection arrives later than it left.
     const int limit = std::max(1, settings_.telegram.messages_per_second);
     const auto window = 1050ms;
     const auto spacing = std::chrono::duration_cast<std::chrono::steady_clock::duration>(window) / limit;
@@ -70,20 +71,26 @@ net::awaitable<void> senders::pace_telegram(std::int64_t chat) {
     auto& chat_at = chat_next_[chat];
     at = std::max(at, chat_at);
     bot_next_ = at + spacing;
-    chat_at = at + 1s;
+    chat_at = at + window;
     if (chat_next_.size() > 100000) {
         for (auto it = chat_next_.begin(); it != chat_next_.end();) it = it->second < now ? chat_next_.erase(it) : std::next(it);
+        for (auto it = chat_sent_.begin(); it != chat_sent_.end();) it = it->second + window < now ? chat_sent_.erase(it) : std::next(it);
     }
     net::steady_timer wait(co_await net::this_coro::executor);
     for (;;) {
         now = std::chrono::steady_clock::now();
         while (!bot_sent_.empty() && now - bot_sent_.front() >= window) bot_sent_.pop_front();
-        if (static_cast<int>(bot_sent_.size()) < limit && now >= at) break;
-        const auto until = static_cast<int>(bot_sent_.size()) < limit ? at : std::max(at, bot_sent_.front() + window);
+        // The chat's last message really left then (perhaps later than reserved, held by the bot's limit).
+        auto last = chat_sent_.find(chat);
+        const auto chat_free = last == chat_sent_.end() ? now : last->second + window;
+        if (static_cast<int>(bot_sent_.size()) < limit && now >= at && now >= chat_free) break;
+        auto until = static_cast<int>(bot_sent_.size()) < limit ? at : std::max(at, bot_sent_.front() + window);
+        until = std::max(until, chat_free);
         wait.expires_at(until);
         co_await wait.async_wait(net::as_tuple(net::use_awaitable));
     }
     bot_sent_.push_back(now);
+    chat_sent_[chat] = now;
 }
 
 net::awaitable<outcome> senders::telegram(const alert& a, const config::telegram_target& t) {

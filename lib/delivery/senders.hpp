@@ -43,7 +43,8 @@ private:
     const log::logger& log_;
     std::chrono::steady_clock::time_point bot_next_{};
     std::deque<std::chrono::steady_clock::time_point> bot_sent_;  ///< sends in the last window
-    std::map<std::int64_t, std::chrono::steady_clock::time_point> chat_next_;
+    std::map<std::int64_t, std::chrono::steady_clock::time_point> chat_next_;  ///< per chat: next reservation
+    std::map<std::int64_t, std::chrono::steady_clock::time_point> chat_sent_;  ///< per chat: last real send
 };
 
 }  // namespace cowin::delivery

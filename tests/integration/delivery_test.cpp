@@ -360,6 +360,20 @@ TEST_F(delivery, telegram_is_paced_to_the_bot_limit_without_rejections) {
     EXPECT_EQ(std::int64_t(doc["rejected_429"]), 0);
 }
 
+TEST_F(delivery, one_chat_gets_its_messages_a_second_apart_without_rejections) {
+    // A group chat subscribed five times (five districts, say): Telegram allows it one message a
+    // second, so the five are spaced out rather than refused.
+    auto subs = telegram_subs(5);
+    for (auto& s : subs) s.notify.telegram = config::telegram_target{4242};
+    rig r(redis.port(), sandbox.port(), subs);
+    for (int i = 0; i < 5; ++i) r.enqueue("tg" + std::to_string(i));
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(r.wait_for("tg" + std::to_string(i), "delivered", 30s)) << i;
+    simdjson::dom::parser p;
+    auto doc = p.parse(control.get("/sandbox/v1/telegram/messages").body).value();
+    EXPECT_EQ(doc["messages"].get_array().size(), 5u);
+    EXPECT_EQ(std::int64_t(doc["rejected_429"]), 0);
+}
+
 TEST_F(delivery, telegram_429s_are_waited_out) {
     // Configured above the bot's limit: Telegram answers 429 with retry_after, and every message still
     // arrives.
