@@ -23,6 +23,7 @@
 #include "cowin/differ.hpp"
 #include "background.hpp"
 #include "report.hpp"
+#include "subscription_writer.hpp"
 #include "log/log.hpp"
 #include "state/redis_store.hpp"
 #include "subs/repository.hpp"
@@ -40,7 +41,6 @@ constexpr int subscriptions = 1'000'000;
 constexpr api::civil_date today{2026, 11, 27};
 
 std::int64_t pincode_of(int j) { return 110001 + j; }
-int district_of_pincode(int j) { return j % districts + 1; }
 
 double rss_mb(const char* field = "VmRSS:") {
     std::ifstream in("/proc/self/status");
@@ -78,15 +78,6 @@ config::subscription make_sub(std::mt19937& rng, int i) {
     return s;
 }
 
-void append_resp(std::string& out, std::initializer_list<std::string_view> args) {
-    out += "*" + std::to_string(args.size()) + "\r\n";
-    for (auto a : args) {
-        out += "$" + std::to_string(a.size()) + "\r\n";
-        out.append(a);
-        out += "\r\n";
-    }
-}
-
 api::session_state random_session(std::mt19937& rng, std::uint64_t key, int district) {
     api::session_state s;
     s.key = key;
@@ -120,26 +111,8 @@ int main() {
     // 1. Write 1M records the way the repository does, streamed through redis-cli --pipe so that this
     //    process holds none of them before it loads.
     {
-        const std::string pipe_cmd = "redis-cli -p " + std::to_string(redis_port) + " --pipe >/dev/null";
-        FILE* pipe = ::popen(pipe_cmd.c_str(), "w");
         std::mt19937 rng(2026);
-        std::string chunk;
-        log::logger quiet([](log::level, std::string_view) {}, log::level::error);
-        net::io_context scratch;
-        config::redis_settings rs;
-        state::redis_store keys(scratch.get_executor(), rs, quiet);
-        subs::redis_repository naming(keys);
-        for (int i = 0; i < subscriptions; ++i) {
-            subs::record r{make_sub(rng, i), subs::origin::api, 1700000000000, 1700000000000, true, {}};
-            append_resp(chunk, {"HSET", naming.key_of(r.sub.id), r.sub.id, subs::to_json(r, subs::secrets::reveal)});
-            append_resp(chunk, {"HSET", naming.entry_key_of(r.sub.id), r.sub.id, subs::encode(subs::entry_of(r))});
-            if (chunk.size() > (1 << 20)) {
-                std::fwrite(chunk.data(), 1, chunk.size(), pipe);
-                chunk.clear();
-            }
-        }
-        std::fwrite(chunk.data(), 1, chunk.size(), pipe);
-        ::pclose(pipe);
+        bench::write_subscriptions(redis_port, subscriptions, [&rng](int i) { return make_sub(rng, i); });
     }
 
     // 2. Load them as the daemon does at start.

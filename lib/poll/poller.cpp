@@ -133,6 +133,7 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
     const auto now = clock::now();
     const std::string url = api::calendar_url(cowin_.base_url, k, api::india_date(now));
     http::response r = co_await client_.get(url, api::request_headers(cowin_));
+    if (r.ok()) out.answered = std::chrono::steady_clock::now();
     auto finish = [&] {
         out.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         return out;
