@@ -176,6 +176,14 @@ std::string sms_text(const subs::alert_draft& d) {
     return head + place + tail;
 }
 
+std::string summary_text(const subs::alert_draft& d) {
+    const auto& s = (*d.pool)[d.sessions.front()];
+    std::string out = std::string(d.by_pincode ? "pincode " : "district ") + std::to_string(d.target_id) + ", " +
+                      s.center_name + ": " + std::to_string(s.cap.total) + " doses on " + ddmm(s.date) + " " + s.vaccine;
+    if (d.sessions.size() > 1) out += " (+" + std::to_string(d.sessions.size() - 1) + " more)";
+    return out;
+}
+
 std::vector<alert> alerts_for(const subs::alert_draft& d, std::uint8_t channels) {
     std::vector<alert> out;
     if (d.sessions.empty() || !d.pool) return out;
@@ -184,6 +192,7 @@ std::vector<alert> alerts_for(const subs::alert_draft& d, std::uint8_t channels)
     base.subscription_id = d.subscription_id;
     base.fetched_ms = ms_of(d.fetched_at);
     base.detected_ms = ms_of(d.detected_at);
+    base.summary = summary_text(d);
     const std::string body = webhook_body(d, base.detected_ms);
     for (auto [bit, c] : {std::pair{subs::webhook, channel::webhook}, std::pair{subs::telegram, channel::telegram},
                           std::pair{subs::sms, channel::sms}, std::pair{subs::log, channel::log}}) {
@@ -206,6 +215,7 @@ std::string encode(const alert& a) {
     if (!a.body.empty()) w.key("body").value(a.body);
     if (!a.text.empty()) w.key("text").value(a.text);
     if (!a.sms.empty()) w.key("sms").value(a.sms);
+    if (!a.summary.empty()) w.key("summary").value(a.summary);
     w.end_object();
     return w.take();
 }
@@ -232,6 +242,7 @@ std::optional<alert> decode(std::string_view blob) {
         else if (k == "body" && !field.value.get(s)) a.body = s;
         else if (k == "text" && !field.value.get(s)) a.text = s;
         else if (k == "sms" && !field.value.get(s)) a.sms = s;
+        else if (k == "summary" && !field.value.get(s)) a.summary = s;
         else return std::nullopt;
     }
     if (a.id.empty() || a.subscription_id.empty()) return std::nullopt;

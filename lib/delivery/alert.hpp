@@ -29,6 +29,7 @@ struct alert {
     std::string body;         ///< the webhook JSON (also what the log channel writes)
     std::string text;         ///< Telegram, HTML
     std::string sms;          ///< one segment where it fits
+    std::string summary;      ///< one plain line for the log: where, what, how many
 };
 
 /// The alerts of one draft, one per channel in `channels` (subs::channel_bit), sharing one id.
@@ -43,6 +44,8 @@ std::string webhook_body(const subs::alert_draft& d, std::int64_t detected_ms);
 std::string telegram_text(const subs::alert_draft& d);
 /// Short: "CoWIN: 12 doses at Aundh District Hospital 411027 on 28-11 COVISHIELD (+2 more). cowin.gov.in".
 std::string sms_text(const subs::alert_draft& d);
+/// "district 363, Aundh District Hospital: 12 doses on 28-11 COVISHIELD (+2 more)".
+std::string summary_text(const subs::alert_draft& d);
 
 /// `<`, `>`, `&` (and `"`) as Telegram's HTML mode wants them.
 std::string html_escape(std::string_view s);

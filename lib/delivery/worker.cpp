@@ -56,6 +56,13 @@ bool worker::gone_locally(const std::string& name) const {
 void worker::stop() {
     stopping_ = true;
     if (tick_) tick_->cancel();
+    // Attempts still waiting for a slot at their host have sent nothing: they end now, unacknowledged,
+    // and the next start delivers them.
+    for (auto& [host, h] : hosts_) {
+        auto waiting = std::move(h.waiting);
+        h.waiting.clear();
+        for (auto* w : waiting) w->cancel();
+    }
 }
 
 void worker::wake() {
@@ -204,6 +211,7 @@ net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::recor
     if (a.via == channel::webhook && rec->sub.notify.webhook) {
         host = senders::host_of(rec->sub.notify.webhook->url);
         co_await acquire(host);
+        if (stopping_) co_return;  // shutting down: slots no longer matter
     }
     outcome o;
     try {

@@ -51,10 +51,18 @@ public:
     /// Runs until stop(); never throws for a failed delivery.
     boost::asio::awaitable<void> run();
     void stop();
+    /// A reloaded config's retry schedule, TTL and per-host limit, for attempts settled from now on
+    /// (the consumer name stays).
+    void reconfigure(worker_settings s) {
+        s.consumer = settings_.consumer;
+        settings_ = std::move(s);
+    }
     /// Something was added to the outbox in this process: look now rather than at the next tick.
     void wake();
     /// Waiting and dead-lettered alerts, as of the last second.
     std::pair<std::int64_t, std::int64_t> depth() const { return depth_; }
+    /// Attempts started and not yet settled.
+    std::size_t in_flight() const { return in_flight_; }
 
     std::function<void(const attempt_report&)> on_attempt;
 

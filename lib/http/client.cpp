@@ -116,6 +116,8 @@ client::~client() = default;
 
 std::size_t client::connections_opened() const { return impl_->opened; }
 
+void client::set_timeout(std::chrono::milliseconds t) { impl_->settings.timeout = t; }
+
 namespace {
 
 template <class Stream>

@@ -65,6 +65,8 @@ public:
     boost::asio::awaitable<response> get(std::string url, std::vector<std::pair<std::string, std::string>> headers) {
         return request("GET", std::move(url), std::move(headers));
     }
+    /// A reloaded config's timeout, from the next request on.
+    void set_timeout(std::chrono::milliseconds t);
     /// Connections opened so far (for tests of reuse).
     std::size_t connections_opened() const;
 

@@ -91,6 +91,14 @@ void registry::observe(const std::string& name, const std::string& label_set, do
     h.sum += v;
 }
 
+double registry::total(const std::string& name) const {
+    auto it = families_.find(name);
+    if (it == families_.end()) return 0;
+    double sum = 0;
+    for (const auto& [labels, v] : it->second.values) sum += v;
+    return sum;
+}
+
 std::string registry::render() {
     for (const auto& c : collectors_) c(*this);
     std::string out;

@@ -27,6 +27,8 @@ public:
     void add(const std::string& name, const std::string& label_set = "", double v = 1);
     void set(const std::string& name, const std::string& label_set, double v);
     void observe(const std::string& name, const std::string& label_set, double v);
+    /// The sum over every label set of a counter or gauge (0 when unknown), for status lines.
+    double total(const std::string& name) const;
     /// Drops every series of a gauge (before a collector sets the current ones).
     void clear(const std::string& name);
 

@@ -50,6 +50,14 @@ poller::poller(const config::config& c, http::client& client, state::store& stor
     scheduler_.set_targets(targets_of(c));
 }
 
+void poller::reconfigure(const config::config& c) {
+    cowin_ = c.cowin;
+    scheduler_.reconfigure({c.poll.min_interval, c.poll.weighting == config::poll_weighting::subscribers, c.cowin.weeks_ahead});
+    budget_.reconfigure(c.cowin.rate_limit.calls, c.cowin.rate_limit.period);
+    block_backoff_ = c.cowin.block_backoff;
+    if (wake_) wake_->cancel();  // the next call may now be due sooner
+}
+
 void poller::stop() {
     stopping_ = true;
     if (wake_) wake_->cancel();
@@ -120,7 +128,7 @@ net::awaitable<void> poller::run() {
         }
         ++polls_;
         log_.info("poll ", k->str(), ": ", out.result, ", http ", out.status, ", ", out.bytes, " bytes, ", out.sessions,
-                  " sessions, ", out.transitions, " transitions, ", out.took.count(), " ms; budget ",
+                  " sessions, ", out.transitions, " transitions, ", out.alerts, " alerts, ", out.took.count(), " ms; budget ",
                   budget_.used(clock::now()), "/", budget_.calls());
         if (on_poll) on_poll(out);
     }

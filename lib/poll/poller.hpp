@@ -58,6 +58,9 @@ public:
     /// Runs until `stop()`; never throws for a failed poll.
     boost::asio::awaitable<void> run();
     void stop();
+    /// Applies a reloaded config's CoWIN and poll settings (rate limit, intervals, headers, backoff)
+    /// from the next call on; the call history, the targets' state and the learned locations stay.
+    void reconfigure(const config::config& c);
 
     /// Called after every poll (metrics, tests).
     std::function<void(const poll_outcome&)> on_poll;

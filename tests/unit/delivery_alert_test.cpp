@@ -88,6 +88,13 @@ TEST(alert, sms_fits_one_segment) {
     EXPECT_NE(many.find("(+4 more)"), std::string::npos) << many;
 }
 
+TEST(alert, summary_is_one_plain_line_naming_place_doses_and_the_rest) {
+    const auto one = summary_text(draft(1));
+    EXPECT_NE(one.find("Aundh District Hospital: 12 doses on 28-11 COVISHIELD"), std::string::npos) << one;
+    EXPECT_EQ(one.find('\n'), std::string::npos);
+    EXPECT_NE(summary_text(draft(3)).find("(+2 more)"), std::string::npos);
+}
+
 TEST(alert, one_alert_per_channel_sharing_one_id_and_round_tripping) {
     auto alerts = alerts_for(draft(2), subs::webhook | subs::telegram | subs::log);
     ASSERT_EQ(alerts.size(), 3u);
@@ -100,6 +107,7 @@ TEST(alert, one_alert_per_channel_sharing_one_id_and_round_tripping) {
         auto back = decode(encode(a));
         ASSERT_TRUE(back.has_value());
         EXPECT_EQ(encode(*back), encode(a));
+        EXPECT_EQ(back->summary, summary_text(draft(2)));
     }
     EXPECT_FALSE(decode("{}").has_value());
     EXPECT_FALSE(decode(R"({"id":"a","sub":"s","channel":"pigeon"})").has_value());
