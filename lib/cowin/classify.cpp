@@ -53,4 +53,23 @@ answer_class classify(int status, std::string_view body, std::string_view retry_
     return c;
 }
 
+std::string likely_block_cause(const answer_class& c, const block_context& ctx) {
+    if (c.reason.starts_with("429")) return "likely cause: the rate limit (CoWIN said so)";
+    // CloudFront's 403 page gives no reason; these are the causes 2021's notifiers met, most telling first.
+    if (!ctx.user_agent.starts_with("Mozilla/")) {
+        return "likely cause: the User-Agent \"" + std::string(ctx.user_agent) +
+               "\" is not a browser's, which CoWIN's CDN refuses (set cowin.user_agent)";
+    }
+    if (ctx.calls_in_window * 10 >= ctx.limit * 9) {
+        return "likely cause: the rate limit (" + std::to_string(ctx.calls_in_window) + " of " + std::to_string(ctx.limit) +
+               " calls used in the window)";
+    }
+    if (!ctx.ever_succeeded) {
+        return "likely cause: this IP is outside India (CoWIN's CDN answers only Indian addresses) or shared with "
+               "another program using up the rate limit; no call from here has succeeded yet";
+    }
+    return "likely cause: the rate limit, spent by another program on this IP (" + std::to_string(ctx.calls_in_window) +
+           " of " + std::to_string(ctx.limit) + " calls used by this one)";
+}
+
 }  // namespace cowin::api

@@ -24,4 +24,16 @@ struct answer_class {
 
 answer_class classify(int status, std::string_view body, std::string_view retry_after_header);
 
+/// What the poller knew when CoWIN blocked it, to say which cause is likely.
+struct block_context {
+    int calls_in_window = 0;       ///< this host's calls in the rate window, the blocked one included
+    int limit = 100;               ///< cowin.rate_limit.calls
+    std::string_view user_agent;   ///< what was sent
+    bool ever_succeeded = false;   ///< any call from this process got a 200
+};
+
+/// "likely cause: ..." for a blocked answer: a non-browser User-Agent, this IP outside India (no call
+/// ever succeeded, budget far from spent), or the rate limit (spent, or another program on this IP).
+std::string likely_block_cause(const answer_class& c, const block_context& ctx);
+
 }  // namespace cowin::api

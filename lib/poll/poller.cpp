@@ -168,8 +168,9 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
             out.paused = pause;
             scheduler_.failed(k, now, 0ms, "blocked");
             out.result = "blocked (" + c.reason + "); every call paused for " + config::format_duration(pause);
-            log_.warning("CoWIN blocked the poll of ", k.str(), ": ", c.reason, "; pausing every call for ",
-                         config::format_duration(pause));
+            const api::block_context why{budget_.used(now), budget_.calls(), cowin_.user_agent, ever_succeeded_};
+            log_.warning("CoWIN blocked the poll of ", k.str(), ": ", c.reason, "; ", api::likely_block_cause(c, why),
+                         "; pausing every call for ", config::format_duration(pause));
             co_return finish();
         }
         case api::answer_class::kind::misconfigured:
@@ -186,6 +187,7 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
         case api::answer_class::kind::ok: break;
     }
     blocks_in_a_row_ = 0;
+    ever_succeeded_ = true;
 
     const std::string key = k.store_key();
     auto previous = co_await store_.load(key);

@@ -104,6 +104,7 @@ private:
     std::mt19937 rng_{std::random_device{}()};
     std::chrono::milliseconds block_backoff_;
     int blocks_in_a_row_ = 0;
+    bool ever_succeeded_ = false;  ///< a 200 came: a later block is not the geo-fence
     std::int64_t polls_ = 0;
     std::map<std::int64_t, std::vector<std::string>> pin_districts_;
     std::map<std::string, std::int64_t> district_ids_;
