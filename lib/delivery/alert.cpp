@@ -98,6 +98,31 @@ std::string ddmm(api::civil_date d) {
 
 }  // namespace
 
+namespace {
+// The subscribers of one poll who wait for the same sessions get the same array: it is written once
+// (the last one is remembered), not once per subscriber.
+const std::string& sessions_json(const subs::alert_draft& d) {
+    struct last_rendered {
+        std::shared_ptr<const void> pool;  // held, so its address cannot be reused by another poll's pool
+        std::vector<std::uint32_t> sessions;
+        std::string json;
+    };
+    static thread_local last_rendered last;
+    const bool same = last.pool == d.pool && last.sessions.size() == d.sessions.size() &&
+                      std::equal(d.sessions.begin(), d.sessions.end(), last.sessions.begin());
+    if (!same) {
+        util::json_writer w;
+        w.begin_array();
+        for (auto i : d.sessions) write_session(w, (*d.pool)[i]);
+        w.end_array();
+        last.json = w.take();
+        last.pool = d.pool;
+        last.sessions.assign(d.sessions.begin(), d.sessions.end());
+    }
+    return last.json;
+}
+}  // namespace
+
 std::string webhook_body(const subs::alert_draft& d, std::int64_t detected_ms) {
     util::json_writer w;
     w.begin_object().key("type").value("slots.opened").key("timestamp").value(iso_seconds(detected_ms));
@@ -109,9 +134,8 @@ std::string webhook_body(const subs::alert_draft& d, std::int64_t detected_ms) {
         w.value(d.target_id).key("pincode").null();
     }
     w.key("fetched_at").value(iso_seconds(ms_of(d.fetched_at)));
-    w.key("sessions").begin_array();
-    for (auto i : d.sessions) write_session(w, (*d.pool)[i]);
-    w.end_array().end_object().end_object();
+    w.key("sessions").raw(sessions_json(d));
+    w.end_object().end_object();
     return w.take();
 }
 

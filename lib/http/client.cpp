@@ -12,7 +12,10 @@
 #include <openssl/ssl.h>
 #include <zlib.h>
 
+#include <charconv>
+#include <chrono>
 #include <deque>
+#include <map>
 #include <variant>
 
 namespace cowin::http {
@@ -87,6 +90,14 @@ struct client::impl {
     std::deque<std::unique_ptr<connection>> idle;
     std::size_t opened = 0;
     std::string tls_setup_error;
+
+    // Resolved addresses, kept a minute: a burst of alerts to one receiver asks the resolver (a
+    // thread, then the network) once, not once per new connection. An IP literal is never resolved.
+    struct resolved {
+        std::vector<tcp::endpoint> endpoints;
+        std::chrono::steady_clock::time_point until;
+    };
+    std::map<std::string, resolved> dns;
 
     std::unique_ptr<connection> take_idle(const std::string& key) {
         for (auto it = idle.begin(); it != idle.end(); ++it) {
@@ -198,12 +209,27 @@ net::awaitable<response> client::request(std::string method, std::string url,
         if (!conn) {
             conn = std::make_unique<connection>();
             conn->key = key;
-            tcp::resolver resolver(m.ex);
-            auto [rec, results] = co_await resolver.async_resolve(host, port, use);
-            if (rec) co_return fail(response::failure::resolve, host + ": " + rec.message());
+            std::vector<tcp::endpoint> endpoints;
+            const auto now = std::chrono::steady_clock::now();
+            boost::system::error_code literal_ec;
+            const auto literal = net::ip::make_address(host, literal_ec);
+            std::uint16_t port_number = 0;
+            const bool numeric_port = std::from_chars(port.data(), port.data() + port.size(), port_number).ec == std::errc{};
+            if (!literal_ec && numeric_port) {
+                endpoints.emplace_back(literal, port_number);
+            } else if (auto hit = m.dns.find(key); hit != m.dns.end() && hit->second.until > now) {
+                endpoints = hit->second.endpoints;
+            } else {
+                tcp::resolver resolver(m.ex);
+                auto [rec, results] = co_await resolver.async_resolve(host, port, use);
+                if (rec) co_return fail(response::failure::resolve, host + ": " + rec.message());
+                for (const auto& r : results) endpoints.push_back(r.endpoint());
+                if (m.dns.size() > 1024) m.dns.clear();
+                m.dns[key] = {endpoints, now + std::chrono::minutes(1)};
+            }
             auto tcp_stream = std::make_unique<plain_stream>(m.ex);
             tcp_stream->expires_after(m.settings.timeout);
-            auto [cec, ep] = co_await tcp_stream->async_connect(results, use);
+            auto [cec, ep] = co_await tcp_stream->async_connect(endpoints, use);
             if (cec) {
                 co_return fail(cec == beast::error::timeout ? response::failure::timeout : response::failure::connect,
                                host + ":" + port + ": " + cec.message());

@@ -64,6 +64,24 @@ TEST(alert, webhook_body_has_the_documented_shape) {
     EXPECT_EQ(std::string_view(s["slots"].at(1)), "11:00AM-01:00PM");
 }
 
+TEST(alert, subscribers_of_one_poll_share_its_sessions_and_other_polls_never_do) {
+    auto a = draft(2);
+    auto b = a;
+    b.subscription_id = "pune-45";
+    const auto body_a = webhook_body(a, 1);
+    const auto body_b = webhook_body(b, 1);
+    EXPECT_NE(body_b.find("\"pune-45\""), std::string::npos);
+    EXPECT_EQ(body_a.substr(body_a.find("\"sessions\"")), body_b.substr(body_b.find("\"sessions\"")));
+    // Another poll: same indices, another pool (whatever address it gets), other centres.
+    for (int i = 0; i < 50; ++i) {
+        auto other = draft(2, "Centre " + std::to_string(i));
+        EXPECT_NE(webhook_body(other, 1).find("Centre " + std::to_string(i)), std::string::npos) << i;
+    }
+    auto fewer = a;
+    fewer.sessions = {1};
+    EXPECT_EQ(webhook_body(fewer, 1).find("\"session_id\":\"" + std::string(detail(0, "x").session_id)), std::string::npos);
+}
+
 TEST(alert, telegram_text_is_escaped) {
     const auto text = telegram_text(draft(1, "PHC <Aundh> & \"Sons\""));
     EXPECT_NE(text.find("PHC &lt;Aundh&gt; &amp; &quot;Sons&quot;"), std::string::npos) << text;

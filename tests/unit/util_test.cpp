@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <string>
 #include <vector>
@@ -60,6 +61,20 @@ TEST(validators, pincode_e164_url) {
 
 namespace cowin {
 namespace {
+
+TEST(json_writer, escapes_round_trip_through_a_parser_whatever_the_mix) {
+    // Runs of plain text between escapes, at the start, the end, and back to back.
+    const std::string cases[] = {"", "plain", "\"", "\"\"\\\\", "a\"b", "tail\n", "\x01head", "\x1f\x7f\xc3\xa9 \t\r",
+                                 std::string(300, 'x') + "\"" + std::string(300, 'y') + "\\"};
+    simdjson::dom::parser p;
+    for (const auto& c : cases) {
+        std::string out;
+        util::append_json_string(out, c);
+        std::string_view back;
+        ASSERT_EQ(p.parse(out).get_string().get(back), simdjson::SUCCESS) << out;
+        EXPECT_EQ(back, c);
+    }
+}
 
 TEST(json_writer, writes_nested_values_with_escapes) {
     util::json_writer w;
