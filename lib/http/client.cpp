@@ -1,4 +1,5 @@
 #include "http/client.hpp"
+#include "http/response_finish.hpp"
 #include "util/text.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -43,7 +44,6 @@ std::string_view to_string(response::failure f) {
 namespace {
 
 constexpr auto use = net::as_tuple(net::use_awaitable);
-constexpr std::size_t padding = 64;  // simdjson::SIMDJSON_PADDING
 
 using plain_stream = beast::tcp_stream;
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
@@ -53,26 +53,6 @@ struct connection {
     std::variant<std::unique_ptr<plain_stream>, std::unique_ptr<tls_stream>> stream;
     beast::flat_buffer buffer;
 };
-
-bool gunzip(const std::string& in, std::string& out, std::size_t limit) {
-    z_stream z{};
-    if (inflateInit2(&z, 15 + 32) != Z_OK) return false;  // gzip or zlib, auto-detected
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    z.avail_in = static_cast<uInt>(in.size());
-    out.clear();
-    char chunk[65536];
-    int rc = Z_OK;
-    while (rc == Z_OK) {
-        z.next_out = reinterpret_cast<Bytef*>(chunk);
-        z.avail_out = sizeof chunk;
-        rc = inflate(&z, Z_NO_FLUSH);
-        out.append(chunk, sizeof chunk - z.avail_out);
-        if (out.size() > limit) rc = Z_MEM_ERROR;
-        if (rc == Z_BUF_ERROR && z.avail_in == 0) break;
-    }
-    inflateEnd(&z);
-    return rc == Z_STREAM_END;
-}
 
 response fail(response::failure f, std::string text) {
     response r;
@@ -150,24 +130,7 @@ net::awaitable<response> exchange(Stream& stream, beast::flat_buffer& buffer, bh
     }
     if (rec) co_return fail(response::failure::protocol, rec.message());
     auto& res = parser.get();
-    response out;
-    out.status = static_cast<int>(res.result_int());
-    for (const auto& f : res) {
-        out.headers[util::to_lower_ascii(f.name_string())] = std::string(f.value());
-    }
-    out.wire_bytes = res.body().size();
-    const std::string encoding = out.header("content-encoding");
-    if (encoding == "gzip" || encoding == "deflate") {
-        std::string decoded;
-        if (!gunzip(res.body(), decoded, s.body_limit)) {
-            co_return fail(decoded.size() > s.body_limit ? response::failure::too_large : response::failure::protocol,
-                           "body does not gunzip");
-        }
-        out.body = std::move(decoded);
-    } else {
-        out.body = std::move(res.body());
-    }
-    out.body.reserve(out.body.size() + padding);
+    response out = finish_response(res, s.body_limit);
     reusable = res.keep_alive();
     co_return out;
 }
