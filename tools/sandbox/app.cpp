@@ -174,6 +174,16 @@ response app::cowin(const request& r, clock::time_point now) {
                 count(endpoint, a.status);
                 return a;
             }
+            case fault::mode::huge: {
+                // 20 MB that starts like a calendar: more than any client should buffer.
+                count(endpoint, 200);
+                return json_response(200, R"({"centers":[)" + std::string(20u << 20, ' ') + "]}");
+            }
+            case fault::mode::blocked: {
+                // CoWIN's CDN refusing this call as if over the limit (403 page or 429, per --blocked-status).
+                count(endpoint, settings_.blocked_status);
+                return blocked(now, window);
+            }
         }
     }
 

@@ -27,7 +27,7 @@ struct app_settings {
 };
 
 struct fault {
-    enum class mode { truncated, invalid, http500, http401, stall, slow };
+    enum class mode { truncated, invalid, http500, http401, stall, slow, huge, blocked };
     mode what = mode::http500;
     int count = 1;
     std::chrono::milliseconds delay{5000};  ///< for slow

@@ -1,0 +1,110 @@
+// Reliability scenario 3 (DESIGN.md §9): CoWIN misbehaving in every way it did in 2021, one fault after
+// another, while a subscriber waits. The daemon must stay up, keep its memory, never spend more than
+// the budget (the sandbox counts rate-limit rejections), alert nobody while nothing opened, and still
+// alert exactly once when something does.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "support/background.hpp"
+#include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
+
+namespace cowin {
+namespace {
+
+using namespace std::chrono_literals;
+using test::background_process;
+
+double rss_mb(long pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    }
+    return 0;
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+}
+
+TEST(reliability, cowin_faults_in_sequence_leave_the_daemon_up_within_budget_and_without_false_alerts) {
+    background_process sandbox(test::sandbox_command({"--districts", "363", "--centres-per-district", "5", "--rate-limit", "600/1m"}),
+                               "listening on");
+    test::http_client control("127.0.0.1", sandbox.port());
+    const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    ASSERT_EQ(control.request("PUT", "/sandbox/v1/hooks/r", R"({"secret":")" + secret + R"("})").status, 200);
+    test::temp_dir dir;
+    const std::string base = "http://127.0.0.1:" + std::to_string(sandbox.port());
+    const std::string path = dir.write(
+        "c.yaml", "cowin:\n  base_url: " + base + "/api\n  user_agent: \"Mozilla/5.0 cowin-notifier-test\"\n" +
+                      "  rate_limit: { calls: 600, period: 1m }\n  timeout: 1s\n  block_backoff: 2s\n  block_backoff_max: 4s\n" +
+                      "poll:\n  min_interval: 1s\nstate:\n  backend: memory\nadmin:\n  listen: 127.0.0.1:0\n  token: t\n" +
+                      "subscriptions:\n  - id: waiting\n    district_id: 363\n    vaccines: [SPUTNIK V]\n    notify:\n" +
+                      "      webhook: { url: \"" + base + "/hooks/r\", secret: \"" + secret + "\" }\n");
+    background_process notifier({COWIN_NOTIFIER_BIN, "--config", path}, "starting:", dir.file("log"));
+    ASSERT_TRUE(notifier.wait_for_output("poll district 363: ok")) << notifier.output();
+    const double rss_before = rss_mb(notifier.pid());
+
+    // Each fault, then a good answer, before the next: every one is met and survived.
+    const std::pair<const char*, const char*> faults[] = {
+        {"blocked", "CoWIN blocked the poll"}, {"truncated", "unparsable response dropped"},
+        {"http500", ": http 500,"},           {"invalid", "unparsable response dropped"},
+        {"stall", "timed out"},               {"huge", "body over"},
+        {"http401", "http 401"},              {"blocked", "likely cause"},
+    };
+    for (auto [mode, evidence] : faults) {
+        SCOPED_TRACE(mode);
+        const std::size_t seen = count(notifier.output(), evidence);
+        const std::size_t good = count(notifier.output(), "poll district 363: unchanged");
+        ASSERT_EQ(control.request("POST", "/sandbox/v1/faults",
+                                  std::string(R"({"endpoint":"calendarByDistrict","mode":")") + mode + "\"}").status, 200);
+        for (int i = 0; i < 300 && count(notifier.output(), evidence) == seen; ++i) std::this_thread::sleep_for(100ms);
+        ASSERT_GT(count(notifier.output(), evidence), seen) << notifier.output();
+        for (int i = 0; i < 300 && count(notifier.output(), "poll district 363: unchanged") == good; ++i) {
+            std::this_thread::sleep_for(100ms);
+        }
+        ASSERT_GT(count(notifier.output(), "poll district 363: unchanged"), good) << notifier.output();
+    }
+    const double rss_after = rss_mb(notifier.pid());
+    simdjson::dom::parser p;
+    const std::string before_opening = control.get("/sandbox/v1/hooks/r").body;
+    const std::size_t false_alerts = p.parse(before_opening)["deliveries"].get_array().size();
+
+    // Now something opens: one alert, exactly.
+    ASSERT_EQ(control.request("POST", "/sandbox/v1/sessions/open", R"({"district_id":363,"vaccine":"SPUTNIK V","capacity":5})").status,
+              200);
+    std::size_t delivered = 0;
+    for (int i = 0; i < 300 && delivered == 0; ++i) {
+        std::this_thread::sleep_for(100ms);
+        const std::string hooks = control.get("/sandbox/v1/hooks/r").body;
+        delivered = p.parse(hooks)["deliveries"].get_array().size();
+    }
+    std::this_thread::sleep_for(2500ms);  // two more polls: a second alert would have come
+    const std::string hooks = control.get("/sandbox/v1/hooks/r").body;
+    delivered = p.parse(hooks)["deliveries"].get_array().size();
+    const std::string stats = control.get("/sandbox/v1/stats").body;
+    simdjson::dom::element s = p.parse(stats).value();
+    const bool over_budget = !s["rejections"]["rate_limit"].error();
+
+    std::printf("cowin faults: %zu faults survived; alerts expected 1, delivered %zu, lost %d, false %zu; "
+                "RSS %.0f MB before, %.0f MB after; calls over CoWIN's limit: %s\n",
+                std::size(faults), delivered, delivered == 0 ? 1 : 0, false_alerts, rss_before, rss_after,
+                over_budget ? "some" : "none");
+    EXPECT_EQ(false_alerts, 0u) << before_opening;
+    EXPECT_EQ(delivered, 1u) << hooks;
+    EXPECT_FALSE(over_budget) << stats;
+    EXPECT_LT(rss_after, rss_before + 100) << "a 20 MB answer must not stay in memory";
+    EXPECT_EQ(notifier.stop(), 0) << notifier.output();
+}
+
+}  // namespace
+}  // namespace cowin
