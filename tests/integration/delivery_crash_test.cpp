@@ -22,6 +22,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::background_process;
+using test::wait_until;
 
 constexpr int subscribers = 500;
 constexpr const char* secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -74,14 +75,6 @@ history received(test::http_client& control, const std::string& opened) {
         }
     }
     return h;
-}
-
-bool wait_until(const std::function<bool()>& done, std::chrono::seconds limit) {
-    for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
-        if (done()) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return done();
 }
 
 class delivery_crash : public ::testing::Test {

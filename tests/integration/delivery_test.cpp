@@ -188,6 +188,11 @@ private:
     std::vector<attempt_report> reports_;
 };
 
+struct telegram_log {
+    std::size_t messages = 0;
+    std::int64_t rejected_429 = 0;
+};
+
 class delivery : public ::testing::Test {
 protected:
     test::redis_server redis;
@@ -203,6 +208,13 @@ protected:
     simdjson::dom::element hook(simdjson::dom::parser& p, const std::string& name) {
         auto r = control.get("/sandbox/v1/hooks/" + name);
         return p.parse(r.body).value();
+    }
+    /// What the sandbox's Telegram fake accepted, and how often it answered 429.
+    telegram_log telegram() {
+        simdjson::dom::parser p;
+        const std::string body = control.get("/sandbox/v1/telegram/messages").body;
+        simdjson::dom::element doc = p.parse(body).value();
+        return {doc["messages"].get_array().size(), std::int64_t(doc["rejected_429"])};
     }
 };
 
@@ -349,15 +361,19 @@ std::vector<config::subscription> telegram_subs(int n) {
     return out;
 }
 
+// Enqueues one alert for each of tg0 .. tg<n-1> and waits until every one is delivered.
+void deliver_all(rig& r, int n) {
+    for (int i = 0; i < n; ++i) r.enqueue("tg" + std::to_string(i));
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(r.wait_for("tg" + std::to_string(i), "delivered", 30s)) << i;
+}
+
 TEST_F(delivery, telegram_is_paced_to_the_bot_limit_without_rejections) {
     const int chats = 200;
     rig r(redis.port(), sandbox.port(), telegram_subs(chats));
-    for (int i = 0; i < chats; ++i) r.enqueue("tg" + std::to_string(i));
-    for (int i = 0; i < chats; ++i) ASSERT_TRUE(r.wait_for("tg" + std::to_string(i), "delivered", 30s)) << i;
-    simdjson::dom::parser p;
-    auto doc = p.parse(control.get("/sandbox/v1/telegram/messages").body).value();
-    EXPECT_EQ(doc["messages"].get_array().size(), static_cast<std::size_t>(chats));
-    EXPECT_EQ(std::int64_t(doc["rejected_429"]), 0);
+    deliver_all(r, chats);
+    const auto log = telegram();
+    EXPECT_EQ(log.messages, static_cast<std::size_t>(chats));
+    EXPECT_EQ(log.rejected_429, 0);
 }
 
 TEST_F(delivery, one_chat_gets_its_messages_a_second_apart_without_rejections) {
@@ -366,12 +382,10 @@ TEST_F(delivery, one_chat_gets_its_messages_a_second_apart_without_rejections) {
     auto subs = telegram_subs(5);
     for (auto& s : subs) s.notify.telegram = config::telegram_target{4242};
     rig r(redis.port(), sandbox.port(), subs);
-    for (int i = 0; i < 5; ++i) r.enqueue("tg" + std::to_string(i));
-    for (int i = 0; i < 5; ++i) ASSERT_TRUE(r.wait_for("tg" + std::to_string(i), "delivered", 30s)) << i;
-    simdjson::dom::parser p;
-    auto doc = p.parse(control.get("/sandbox/v1/telegram/messages").body).value();
-    EXPECT_EQ(doc["messages"].get_array().size(), 5u);
-    EXPECT_EQ(std::int64_t(doc["rejected_429"]), 0);
+    deliver_all(r, 5);
+    const auto log = telegram();
+    EXPECT_EQ(log.messages, 5u);
+    EXPECT_EQ(log.rejected_429, 0);
 }
 
 TEST_F(delivery, telegram_429s_are_waited_out) {
@@ -382,12 +396,10 @@ TEST_F(delivery, telegram_429s_are_waited_out) {
     o.schedule = {100ms, 100ms, 100ms, 100ms, 100ms};
     const int chats = 60;
     rig r(redis.port(), sandbox.port(), telegram_subs(chats), o);
-    for (int i = 0; i < chats; ++i) r.enqueue("tg" + std::to_string(i));
-    for (int i = 0; i < chats; ++i) ASSERT_TRUE(r.wait_for("tg" + std::to_string(i), "delivered", 30s)) << i;
-    simdjson::dom::parser p;
-    auto doc = p.parse(control.get("/sandbox/v1/telegram/messages").body).value();
-    EXPECT_EQ(doc["messages"].get_array().size(), static_cast<std::size_t>(chats));
-    EXPECT_GT(std::int64_t(doc["rejected_429"]), 0);
+    deliver_all(r, chats);
+    const auto log = telegram();
+    EXPECT_EQ(log.messages, static_cast<std::size_t>(chats));
+    EXPECT_GT(log.rejected_429, 0);
     EXPECT_TRUE(r.dead_letters().empty());
 }
 

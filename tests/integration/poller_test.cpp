@@ -109,12 +109,7 @@ TEST(poller, broken_answers_are_dropped_whole_and_the_snapshot_stays) {
     const std::string base = "http://127.0.0.1:" + std::to_string(sandbox.port()) + "/api";
     background_process notifier(daemon(dir.write("c.yaml", config(base, "363", "  timeout: 1s\n"))), "starting:", dir.file("log"));
     ASSERT_TRUE(notifier.wait_for_output("poll district 363: ok")) << notifier.output();
-    auto count = [&](const std::string& text) {
-        const std::string out = notifier.output();
-        std::size_t n = 0;
-        for (auto at = out.find(text); at != std::string::npos; at = out.find(text, at + 1)) ++n;
-        return n;
-    };
+    auto count = [&](const std::string& text) { return notifier.count_output(text); };
     // One fault at a time: each is seen, then the next good answer is byte-identical to the stored
     // snapshot ("unchanged"): nothing was stored from the broken one, and no transition was raised.
     const std::pair<const char*, const char*> faults[] = {{"truncated", "unparsable response dropped"},

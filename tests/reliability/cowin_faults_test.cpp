@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
-#include <thread>
 
 #include "support/background.hpp"
 #include "support/http_client.hpp"
@@ -28,12 +27,6 @@ double rss_mb(long pid) {
         if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
     }
     return 0;
-}
-
-std::size_t count(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
 }
 
 TEST(reliability, cowin_faults_in_sequence_leave_the_daemon_up_within_budget_and_without_false_alerts) {
@@ -63,16 +56,12 @@ TEST(reliability, cowin_faults_in_sequence_leave_the_daemon_up_within_budget_and
     };
     for (auto [mode, evidence] : faults) {
         SCOPED_TRACE(mode);
-        const std::size_t seen = count(notifier.output(), evidence);
-        const std::size_t good = count(notifier.output(), "poll district 363: unchanged");
+        const std::size_t seen = notifier.count_output(evidence);
+        const std::size_t good = notifier.count_output("poll district 363: unchanged");
         ASSERT_EQ(control.request("POST", "/sandbox/v1/faults",
                                   std::string(R"({"endpoint":"calendarByDistrict","mode":")") + mode + "\"}").status, 200);
-        for (int i = 0; i < 300 && count(notifier.output(), evidence) == seen; ++i) std::this_thread::sleep_for(100ms);
-        ASSERT_GT(count(notifier.output(), evidence), seen) << notifier.output();
-        for (int i = 0; i < 300 && count(notifier.output(), "poll district 363: unchanged") == good; ++i) {
-            std::this_thread::sleep_for(100ms);
-        }
-        ASSERT_GT(count(notifier.output(), "poll district 363: unchanged"), good) << notifier.output();
+        ASSERT_TRUE(notifier.wait_for_count(evidence, seen + 1)) << notifier.output();
+        ASSERT_TRUE(notifier.wait_for_count("poll district 363: unchanged", good + 1)) << notifier.output();
     }
     const double rss_after = rss_mb(notifier.pid());
     simdjson::dom::parser p;
@@ -82,15 +71,15 @@ TEST(reliability, cowin_faults_in_sequence_leave_the_daemon_up_within_budget_and
     // Now something opens: one alert, exactly.
     ASSERT_EQ(control.request("POST", "/sandbox/v1/sessions/open", R"({"district_id":363,"vaccine":"SPUTNIK V","capacity":5})").status,
               200);
-    std::size_t delivered = 0;
-    for (int i = 0; i < 300 && delivered == 0; ++i) {
-        std::this_thread::sleep_for(100ms);
-        const std::string hooks = control.get("/sandbox/v1/hooks/r").body;
-        delivered = p.parse(hooks)["deliveries"].get_array().size();
-    }
-    std::this_thread::sleep_for(2500ms);  // two more polls: a second alert would have come
+    auto deliveries = [&] {
+        const std::string body = control.get("/sandbox/v1/hooks/r").body;
+        return p.parse(body)["deliveries"].get_array().size();
+    };
+    ASSERT_TRUE(test::wait_until([&] { return deliveries() > 0; }, 30s)) << notifier.output();
+    // Two more polls: a second alert for the same opening would have come by now.
+    ASSERT_TRUE(notifier.wait_for_count("poll district 363", notifier.count_output("poll district 363") + 2));
     const std::string hooks = control.get("/sandbox/v1/hooks/r").body;
-    delivered = p.parse(hooks)["deliveries"].get_array().size();
+    const std::size_t delivered = p.parse(hooks)["deliveries"].get_array().size();
     const std::string stats = control.get("/sandbox/v1/stats").body;
     simdjson::dom::element s = p.parse(stats).value();
     const bool over_budget = !s["rejections"]["rate_limit"].error();

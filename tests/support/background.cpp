@@ -102,6 +102,25 @@ bool background_process::wait_for_output(const std::string& text, std::chrono::s
     return false;
 }
 
+std::size_t background_process::count_output(const std::string& text) const {
+    const std::string out = output();
+    std::size_t n = 0;
+    for (auto at = out.find(text); at != std::string::npos; at = out.find(text, at + 1)) ++n;
+    return n;
+}
+
+bool background_process::wait_for_count(const std::string& text, std::size_t times, std::chrono::seconds limit) const {
+    return wait_until([&] { return count_output(text) >= times; }, limit);
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::seconds limit) {
+    for (auto end = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < end;) {
+        if (done()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return done();
+}
+
 background_process::~background_process() {
     stop();
     if (out_fd_ >= 0) ::close(out_fd_);

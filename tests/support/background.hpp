@@ -4,7 +4,9 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,10 @@ public:
     std::string output() const;
     /// Waits up to `limit` for `text` to appear in the log file.
     bool wait_for_output(const std::string& text, std::chrono::seconds limit = std::chrono::seconds(30)) const;
+    /// How many times `text` appears in the log file so far.
+    std::size_t count_output(const std::string& text) const;
+    /// Waits up to `limit` until `text` appears at least `times` times in the log file.
+    bool wait_for_count(const std::string& text, std::size_t times, std::chrono::seconds limit = std::chrono::seconds(30)) const;
 
 private:
     pid_t pid_ = -1;
@@ -43,6 +49,9 @@ private:
     bool stopped_ = false;
     int exit_code_ = -1;
 };
+
+/// Polls `done` every 50 ms for up to `limit`; its last answer.
+bool wait_until(const std::function<bool()>& done, std::chrono::seconds limit);
 
 /// The built cowin-sandbox with `extra` flags on a free port.
 std::vector<std::string> sandbox_command(std::vector<std::string> extra = {});
