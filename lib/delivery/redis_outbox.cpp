@@ -41,8 +41,6 @@ const char* promote_script =
     "  redis.call('ZREM', KEYS[1], m)\n"
     "end\n"
     "return #due\n";
-// Commands are built outside the coroutines: GCC 12 mishandles braced lists of strings inside them
-// (it freed one twice under ASan).
 using command = std::vector<std::string>;
 command cmd(std::initializer_list<std::string_view> parts) {
     command out;
@@ -55,7 +53,7 @@ command cmd(std::initializer_list<std::string_view> parts) {
 std::string redis_outbox::key(const char* name) const { return store_.prefix() + name; }
 
 // Every command is composed here, outside the coroutines: GCC 12 rejects or mishandles braced lists
-// of strings inside them.
+// of strings inside them (it freed one twice under ASan).
 std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::string>& a) const {
     const std::string stream = key("outbox");
     switch (o) {
