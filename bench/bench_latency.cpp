@@ -182,6 +182,7 @@ int main() {
         for (const auto& d : drafts) {
             for (const auto& a : delivery::alerts_for(d, service.index().channels(d.slot))) out.push_back(delivery::encode(a));
         }
+        fprintf(stderr,"R %.3f %zu\n", std::chrono::duration<double,std::milli>(steady::now()-t_outbox).count(), out.size());
         return out;
     };
     poller.on_alerts = [&](std::vector<subs::alert_draft>&& a) {
