@@ -192,9 +192,10 @@ net::awaitable<void> worker::start(std::vector<taken> batch, net::any_io_executo
                           }
                       });
         // Each attempt spends tens of microseconds before its first wait (signing, a socket, a
-        // connect). Yielding between them lets the event loop complete the first ones' connects and
-        // send their requests while the rest start, instead of after all 32 have started.
-        co_await net::post(ex, net::use_awaitable);
+        // connect). Yielding after the first ones lets the event loop complete their connects and
+        // send their requests while the rest start, instead of after all 32 have started. Only the
+        // first few: a yield per attempt costs a turn of the loop each (fan-out fell about 20 %).
+        if (i < 2) co_await net::post(ex, net::use_awaitable);
     }
 }
 
