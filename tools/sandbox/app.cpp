@@ -179,6 +179,28 @@ response app::cowin(const request& r, clock::time_point now) {
                 count(endpoint, 200);
                 return json_response(200, R"({"centers":[)" + std::string(20u << 20, ' ') + "]}");
             }
+            case fault::mode::http429: {
+                // The rate limit's own answer, as CoWIN's gateway gives it when a burst is refused.
+                count(endpoint, 429);
+                response t = json_response(429, R"({"message":"Too Many Requests"})");
+                t.header("retry-after", std::to_string(std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(active.delay).count())));
+                return t;
+            }
+            case fault::mode::reset: {
+                response a = cowin_answer(r, endpoint);
+                a.reset_mid_body = true;
+                count(endpoint, 0);
+                return a;
+            }
+            case fault::mode::wrong_types: {
+                // The right shape with the wrong types in it: a number as text, a text as a number.
+                count(endpoint, 200);
+                return json_response(200, R"({"centers":[{"center_id":701,"name":"PHC Wrong","address":"x","state_name":"S",)"
+                                          R"("district_name":"D","block_name":"B","pincode":"411001","lat":18,"long":73,)"
+                                          R"("from":"09:00:00","to":"17:00:00","fee_type":"Free","sessions":[{"session_id":)"
+                                          R"("e1f2","date":"01-12-2026","available_capacity":"ten","min_age_limit":"18",)"
+                                          R"("vaccine":7,"slots":"morning"}]}]})");
+            }
             case fault::mode::blocked: {
                 // CoWIN's CDN refusing this call as if over the limit (403 page or 429, per --blocked-status).
                 count(endpoint, settings_.blocked_status);

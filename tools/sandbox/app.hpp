@@ -27,10 +27,10 @@ struct app_settings {
 };
 
 struct fault {
-    enum class mode { truncated, invalid, http500, http401, stall, slow, huge, blocked };
+    enum class mode { truncated, invalid, http500, http401, stall, slow, huge, blocked, http429, reset, wrong_types };
     mode what = mode::http500;
     int count = 1;
-    std::chrono::milliseconds delay{5000};  ///< for slow
+    std::chrono::milliseconds delay{5000};  ///< for slow; for http429, the Retry-After (whole seconds)
 };
 
 class app {

@@ -181,11 +181,12 @@ response app::control(const request& r) {
         static const std::map<std::string, fault::mode> modes{
             {"truncated", fault::mode::truncated}, {"invalid", fault::mode::invalid}, {"http500", fault::mode::http500},
             {"http401", fault::mode::http401},     {"stall", fault::mode::stall},     {"slow", fault::mode::slow},
-            {"huge", fault::mode::huge},           {"blocked", fault::mode::blocked}};
+            {"huge", fault::mode::huge},           {"blocked", fault::mode::blocked},   {"http429", fault::mode::http429},
+            {"reset", fault::mode::reset},         {"wrong_types", fault::mode::wrong_types}};
         static const std::set<std::string> endpoints{"calendarByDistrict", "calendarByPin", "calendarByCenter",
                                                      "findByPin", "findByDistrict", "states", "districts"};
         if (!endpoint || !endpoints.count(*endpoint)) return json_error(400, "endpoint must name a CoWIN endpoint");
-        if (!mode || !modes.count(*mode)) return json_error(400, "mode must be truncated, invalid, http500, http401, stall, slow, huge or blocked");
+        if (!mode || !modes.count(*mode)) return json_error(400, "mode must be truncated, invalid, http500, http401, http429, stall, slow, huge, blocked, reset or wrong_types");
         fault f;
         f.what = modes.at(*mode);
         f.count = static_cast<int>(n.value_or(1));

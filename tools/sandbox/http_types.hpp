@@ -44,6 +44,9 @@ struct response {
     std::chrono::milliseconds delay{0};
     /// Never answer; hold the connection until the client gives up ("stall" faults).
     bool stall = false;
+    /// Send the head (with the full Content-Length) and half the body, then reset the connection
+    /// ("reset" faults: a proxy or the CDN dropping the connection mid-body).
+    bool reset_mid_body = false;
 
     response& header(std::string name, std::string value) {
         headers.emplace_back(std::move(name), std::move(value));

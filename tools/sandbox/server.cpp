@@ -60,6 +60,19 @@ net::awaitable<void> serve(Stream& stream, app& a, std::string client) {
             co_await t.async_wait(use);
             co_return;
         }
+        if (out.reset_mid_body) {
+            std::string head = "HTTP/1.1 " + std::to_string(out.status) + " OK\r\nContent-Length: " +
+                               std::to_string(out.body.size()) + "\r\n";
+            for (const auto& [k, v] : out.headers) head += k + ": " + v + "\r\n";
+            head += "\r\n";
+            head.append(out.body, 0, out.body.size() / 2);
+            co_await net::async_write(stream, net::buffer(head), use);
+            // SO_LINGER 0: close() sends RST, not FIN, as a dropped connection does.
+            beast::error_code ignored;
+            beast::get_lowest_layer(stream).socket().set_option(tcp::socket::linger(true, 0), ignored);
+            beast::get_lowest_layer(stream).socket().close(ignored);
+            co_return;
+        }
         if (out.delay.count() > 0) {
             net::steady_timer t(executor, out.delay);
             co_await t.async_wait(use);
