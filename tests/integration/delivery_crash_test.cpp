@@ -7,12 +7,11 @@
 
 #include <chrono>
 #include <cstdio>
-#include <map>
-#include <set>
 #include <string>
 #include <thread>
 
 #include "support/background.hpp"
+#include "support/hook_history.hpp"
 #include "support/http_client.hpp"
 #include "support/redis_server.hpp"
 #include "support/temp_dir.hpp"
@@ -48,35 +47,6 @@ std::string config(std::uint16_t sandbox, std::uint16_t redis) {
 
 std::vector<std::string> daemon(const std::string& config_path) { return {COWIN_NOTIFIER_BIN, "--config", config_path}; }
 
-struct history {
-    std::size_t deliveries = 0;
-    std::map<std::string, std::set<std::string>> ids_by_subscriber;
-    std::size_t unverified = 0;
-    std::size_t foreign_sessions = 0;  ///< alerts naming a session the test did not open
-};
-
-history received(test::http_client& control, const std::string& opened) {
-    simdjson::dom::parser p;
-    const std::string text = control.get("/sandbox/v1/hooks/crash").body;
-    simdjson::dom::element doc = p.parse(text).value();
-    simdjson::dom::array deliveries = doc["deliveries"].get_array().value();
-    history h;
-    simdjson::dom::parser bp;
-    for (simdjson::dom::element d : deliveries) {
-        ++h.deliveries;
-        if (!d["verified"].is_bool() || !d["verified"].get_bool().value()) ++h.unverified;
-        const std::string raw(d["body"].get_string().value());
-        simdjson::dom::element body = bp.parse(raw).value();
-        const std::string sub(body["data"]["subscription_id"].get_string().value());
-        h.ids_by_subscriber[sub].insert(std::string(d["webhook_id"].get_string().value()));
-        simdjson::dom::array sessions = body["data"]["sessions"].get_array().value();
-        for (simdjson::dom::element s : sessions) {
-            if (std::string_view(s["session_id"]) != opened) ++h.foreign_sessions;
-        }
-    }
-    return h;
-}
-
 class delivery_crash : public ::testing::Test {
 protected:
     test::redis_server redis{test::free_port(), test::redis_server::durability::aof_always};
@@ -99,22 +69,25 @@ protected:
         return std::string(p.parse(r.body)["sessions"].at(0)["session_id"].get_string().value());
     }
 
+    std::size_t deliveries(const std::string& opened) {
+        return test::read_hook_history(control, "crash", {opened}).deliveries;
+    }
+    std::size_t subscribers_alerted(const std::string& opened) {
+        return test::read_hook_history(control, "crash", {opened}).seen.size();
+    }
+
     // Every subscriber has its alert exactly once by webhook-id, and nothing else arrived.
     void expect_every_alert_once(const std::string& opened, const char* scenario) {
-        history h;
+        test::hook_history h;
         EXPECT_TRUE(wait_until([&] {
-            h = received(control, opened);
-            return h.ids_by_subscriber.size() == subscribers;
-        }, 90s)) << h.ids_by_subscriber.size() << " of " << subscribers << " subscribers alerted";
-        std::size_t distinct = 0;
-        for (const auto& [sub, ids] : h.ids_by_subscriber) {
-            EXPECT_EQ(ids.size(), 1u) << sub << " got " << ids.size() << " different alerts";
-            distinct += ids.size();
-        }
+            h = test::read_hook_history(control, "crash", {opened});
+            return h.seen.size() == subscribers;
+        }, 90s)) << h.seen.size() << " of " << subscribers << " subscribers alerted";
+        EXPECT_EQ(h.pairs_delivered(), static_cast<std::size_t>(subscribers));
+        EXPECT_EQ(h.pairs_duplicated(), 0u);
         EXPECT_EQ(h.unverified, 0u);
-        EXPECT_EQ(h.foreign_sessions, 0u);
-        std::printf("%s: alerts expected %d, delivered %zu, lost %zu, duplicates (same webhook-id) %zu\n", scenario,
-                    subscribers, distinct, subscribers - std::min<std::size_t>(distinct, subscribers), h.deliveries - distinct);
+        EXPECT_EQ(h.foreign, 0u);
+        std::printf("%s: %s\n", scenario, h.summary(subscribers).c_str());
     }
 };
 
@@ -124,10 +97,10 @@ TEST_F(delivery_crash, sigkill_mid_fan_out_then_restart_delivers_every_alert_onc
         background_process notifier(daemon(config_path), "starting:", dir.file("log1"));
         ASSERT_TRUE(notifier.wait_for_output("poll district 363: ok")) << notifier.output();
         opened = open_session();
-        ASSERT_TRUE(wait_until([&] { return received(control, opened).deliveries >= 100; }, 60s)) << notifier.output();
+        ASSERT_TRUE(wait_until([&] { return deliveries(opened) >= 100; }, 60s)) << notifier.output();
         EXPECT_EQ(notifier.stop(9), 128 + 9);
     }
-    const std::size_t before = received(control, opened).ids_by_subscriber.size();
+    const std::size_t before = subscribers_alerted(opened);
     EXPECT_LT(before, static_cast<std::size_t>(subscribers)) << "the kill came after the fan-out: nothing was tested";
     background_process again(daemon(config_path), "starting:", dir.file("log2"));
     expect_every_alert_once(opened, "sigkill");
@@ -141,7 +114,7 @@ TEST_F(delivery_crash, redis_killed_mid_fan_out_and_restarted_loses_nothing) {
     background_process notifier(daemon(config_path), "starting:", dir.file("log"));
     ASSERT_TRUE(notifier.wait_for_output("poll district 363: ok")) << notifier.output();
     const std::string opened = open_session();
-    ASSERT_TRUE(wait_until([&] { return received(control, opened).deliveries >= 100; }, 60s)) << notifier.output();
+    ASSERT_TRUE(wait_until([&] { return deliveries(opened) >= 100; }, 60s)) << notifier.output();
     redis.crash();
     std::this_thread::sleep_for(1500ms);
     redis.start();
