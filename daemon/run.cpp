@@ -223,6 +223,7 @@ int run(const std::string& path) {
     net::co_spawn(ioc, heartbeat(), net::detached);
     net::co_spawn(ioc, admin->run(), net::detached);
 
+    int rc = exit_ok;
     // Subscriptions first: polling without them would see openings nobody is matched against.
     auto start = [&]() -> net::awaitable<void> {
         net::steady_timer wait(co_await net::this_coro::executor);
@@ -246,14 +247,22 @@ int run(const std::string& path) {
         if (stopping) co_return;
         subscriptions_loaded = true;
         poller.set_targets(poll::targets_of(cfg, subs.index()));
+        // A process that polls but cannot deliver would commit alerts nobody sends: it exits instead,
+        // and the next one (systemd's Restart=on-failure) takes over what this one held.
         net::co_spawn(ioc, worker.run(), [&](std::exception_ptr e) {
-            if (e) log.error("the delivery loop failed");
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                log.error("the delivery loop failed: ", ex.what());
+            }
+            rc = exit_failure;
+            ioc.stop();
         });
         systemd.ready("serving: " + std::to_string(subs.index().size()) + " subscriptions, " +
                       std::to_string(poller.schedule().targets().size()) + " targets; " + status_line());
         co_await poller.run();
     };
-    int rc = exit_ok;
     net::co_spawn(ioc, start(), [&](std::exception_ptr e) {
         if (!e) return;
         try {

@@ -83,8 +83,12 @@ net::awaitable<void> worker::run() {
     bool prepared = false;
     auto last_promote = std::chrono::steady_clock::time_point{};
     auto last_reclaim = std::chrono::steady_clock::time_point{};
+    // Taken (so held by this consumer) but not started because Redis failed under them: started on a
+    // later turn, not left for reclaim_after.
+    std::vector<taken> held;
     while (!stopping_) {
-        std::vector<taken> batch;
+        std::vector<taken> batch = std::move(held);
+        held.clear();
         try {
             if (!prepared) {
                 co_await box_.prepare();
@@ -115,8 +119,17 @@ net::awaitable<void> worker::run() {
             log_.warning("delivery: the outbox is unavailable (", e.what(), "); retrying");
             prepared = false;
         }
-        const bool got = !batch.empty();
-        if (got) co_await start(std::move(batch), ex);
+        bool got = !batch.empty();
+        if (got) {
+            try {
+                co_await start(batch, ex);
+            } catch (const std::exception& e) {
+                log_.warning("delivery: could not start ", batch.size(), " alerts (", e.what(), "); trying again");
+                held = std::move(batch);
+                got = false;
+                woken_ = false;
+            }
+        }
         if (got || woken_) continue;
         tick_->expires_after(250ms);
         co_await tick_->async_wait(net::as_tuple(net::use_awaitable));
@@ -155,23 +168,28 @@ void worker::report(const alert& a, const outcome& o, std::string settled) {
 }
 
 // Decodes a batch and reads its subscriptions in one pipelined round trip, then delivers each alert
-// on its own coroutine.
+// on its own coroutine. Throws (having settled nothing) when the subscriptions cannot be read, so
+// the caller can start the same batch again.
 net::awaitable<void> worker::start(std::vector<taken> batch, net::any_io_executor ex) {
     std::vector<std::pair<taken, alert>> ready;
+    std::vector<const taken*> undecodable;
     std::vector<std::string> ids;
-    for (auto& t : batch) {
+    for (const auto& t : batch) {
         auto a = decode(t.blob);
         if (!a) {
-            audit_record note{std::string(), std::string(), std::string("unknown"), std::string("dead"),
-                              std::string("undecodable outbox entry"), now_ms(), std::string()};
-            co_await box_.dead(t.entry_id, t.blob, "undecodable outbox entry", std::move(note));
-            metrics_.add("alerts_dead_lettered_total", metrics::labels({{"channel", "unknown"}}));
+            undecodable.push_back(&t);
             continue;
         }
         ids.push_back(a->subscription_id);
-        ready.emplace_back(std::move(t), std::move(*a));
+        ready.emplace_back(t, std::move(*a));
     }
     auto records = co_await subs_.get_many(std::move(ids));
+    for (const taken* t : undecodable) {
+        audit_record note{std::string(), std::string(), std::string("unknown"), std::string("dead"),
+                          std::string("undecodable outbox entry"), now_ms(), std::string()};
+        co_await box_.dead(t->entry_id, t->blob, "undecodable outbox entry", std::move(note));
+        metrics_.add("alerts_dead_lettered_total", metrics::labels({{"channel", "unknown"}}));
+    }
     for (std::size_t i = 0; i < ready.size(); ++i) {
         ++in_flight_;
         net::co_spawn(ex, deliver(std::move(ready[i].first), std::move(ready[i].second), std::move(records[i])),
