@@ -2,6 +2,7 @@
 // signals (SIGTERM/SIGINT stop, SIGHUP reloads), and what systemd is told.
 #include "run.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
@@ -13,6 +14,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -64,9 +66,22 @@ delivery::worker_settings worker_settings_of(const config::config& cfg, std::str
     return ws;
 }
 
+// systemd starts a service with a soft limit of 1,024 descriptors and a much higher hard one. The
+// low soft limit protects programs that use select(); this one uses epoll, so it takes what it may
+// (up to 65,536): the admin API gets a quarter of it.
+void raise_descriptor_limit() {
+    rlimit nofile{};
+    if (::getrlimit(RLIMIT_NOFILE, &nofile) != 0) return;
+    const rlim_t want = nofile.rlim_max == RLIM_INFINITY ? 65536 : std::min<rlim_t>(nofile.rlim_max, 65536);
+    if (nofile.rlim_cur >= want) return;
+    nofile.rlim_cur = want;
+    ::setrlimit(RLIMIT_NOFILE, &nofile);
+}
+
 }  // namespace
 
 int run(const std::string& path) {
+    raise_descriptor_limit();
     auto loaded = config::load_file(path);
     print_diagnostics(loaded.diag);
     if (!loaded.cfg) return exit_bad_config;

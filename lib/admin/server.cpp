@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -12,6 +13,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <stdexcept>
 
@@ -61,6 +66,12 @@ tcp::endpoint parse_listen(const std::string& listen) {
 
 server::server(net::any_io_executor ex, const std::string& listen, handler h, const log::logger& log, server_limits limits)
     : acceptor_(ex), handler_(std::move(h)), log_(log), limits_(limits) {
+    // A flood of admin connections must not take the descriptors polling and delivery need: at most
+    // a quarter of what the process may open.
+    rlimit nofile{};
+    if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
+        limits_.max_connections = std::min<std::size_t>(limits_.max_connections, std::max<std::size_t>(8, nofile.rlim_cur / 4));
+    }
     const tcp::endpoint ep = parse_listen(listen);
     boost::system::error_code ec;
     acceptor_.open(ep.protocol(), ec);
@@ -81,7 +92,18 @@ net::awaitable<void> server::run() {
     for (;;) {
         auto [ec, socket] = co_await acceptor_.async_accept(net::as_tuple(net::use_awaitable));
         if (ec == net::error::operation_aborted || !acceptor_.is_open()) co_return;
-        if (ec) continue;  // EMFILE and the like: the next accept may succeed
+        if (ec == net::error::no_descriptors || (ec.category() == boost::system::system_category() && ec.value() == ENFILE) ||
+            ec == net::error::no_buffer_space || ec == net::error::no_memory) {
+            // Out of descriptors: accepting again at once would fail again at once, a busy loop that
+            // starves polling. Pause; the pending connections wait in the backlog meanwhile.
+            if (!out_of_descriptors_) log_.warning("admin API: cannot accept connections (", ec.message(), "); pausing accepts");
+            out_of_descriptors_ = true;
+            net::steady_timer pause(acceptor_.get_executor(), std::chrono::milliseconds(100));
+            co_await pause.async_wait(net::as_tuple(net::use_awaitable));
+            continue;
+        }
+        if (ec) continue;  // an aborted handshake and the like: the next accept may succeed
+        out_of_descriptors_ = false;
         if (*active_ >= limits_.max_connections) {
             // Refused before reading anything: one flood must not starve the poll loop.
             boost::system::error_code ignored;

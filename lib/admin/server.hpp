@@ -49,6 +49,7 @@ private:
     const log::logger& log_;
     server_limits limits_;
     std::shared_ptr<std::size_t> active_ = std::make_shared<std::size_t>(0);
+    bool out_of_descriptors_ = false;  ///< told once per episode
 };
 
 /// A JSON response with `status` and `body`.
