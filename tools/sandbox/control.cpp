@@ -254,8 +254,18 @@ response app::control(const request& r) {
             w.begin_object().key("chat_id").value(msg.chat_id).key("text").value(msg.text).key("parse_mode").value(msg.parse_mode)
                 .key("message_id").value(msg.message_id).key("at").value(msg.at).end_object();
         }
-        w.end_array().key("rejected_429").value(telegram_.rejected_429()).end_object();
+        w.end_array().key("rejected_429").value(telegram_.rejected_429()).key("storm_429").value(telegram_.storm_429()).end_object();
         return json_response(200, w.take());
+    }
+    if (what == "telegram" && parts.size() == 4 && parts[3] == "storm" && m == "POST") {
+        body_reader b(r.body, {"count", "retry_after"});
+        auto n = b.integer("count");
+        auto after = b.integer("retry_after");
+        if (!b.ok()) return json_error(400, b.error());
+        if (!n || *n < 1 || *n > 100000) return json_error(400, "count must be 1 to 100000");
+        if (after && (*after < 1 || *after > 3600)) return json_error(400, "retry_after must be 1 to 3600 seconds");
+        telegram_.storm(static_cast<int>(*n), static_cast<int>(after.value_or(1)));
+        return json_response(200, R"({"ok":true})");
     }
     if (what == "telegram" && parts.size() == 5 && parts[3] == "chats" && m == "PUT") {
         std::int64_t chat = 0;

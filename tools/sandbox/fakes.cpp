@@ -145,6 +145,11 @@ response telegram_fake::handle(const request& r, const std::string& token, const
     if (missing_.count(chat)) return telegram_error(400, "Bad Request: chat not found");
     if (blocked_.count(chat)) return telegram_error(403, "Forbidden: bot was blocked by the user");
 
+    if (storm_left_ > 0) {
+        --storm_left_;
+        ++storm_429_;
+        return telegram_error(429, "Too Many Requests: retry after " + std::to_string(storm_retry_after_), storm_retry_after_);
+    }
     // Flood control: 30 messages per second per bot, 1 per second per chat.
     auto& window = per_bot_[token];
     while (!window.empty() && now - window.front() >= std::chrono::seconds(1)) window.pop_front();
@@ -182,6 +187,8 @@ void telegram_fake::reset() {
     blocked_.clear();
     missing_.clear();
     rejected_429_ = 0;
+    storm_left_ = 0;
+    storm_429_ = 0;
 }
 
 namespace {

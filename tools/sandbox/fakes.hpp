@@ -30,8 +30,16 @@ public:
     response handle(const request& r, const std::string& token, const std::string& method, clock::time_point now,
                     double uptime);
     void set_chat(std::int64_t chat_id, bool blocked, bool missing);
+    /// The next `count` sendMessage calls get 429 with `retry_after` seconds, whatever the rate (a
+    /// storm of Telegram's own making, as in its outages).
+    void storm(int count, int retry_after) {
+        storm_left_ = count;
+        storm_retry_after_ = retry_after;
+    }
     const std::vector<telegram_message>& messages() const { return messages_; }
+    /// 429s for going over the limits (the sender's fault), and those of a storm.
     std::int64_t rejected_429() const { return rejected_429_; }
+    std::int64_t storm_429() const { return storm_429_; }
     void reset();
 
     static constexpr int per_bot_per_second = 30;
@@ -43,6 +51,9 @@ private:
     std::set<std::int64_t> blocked_, missing_;
     std::int64_t next_id_ = 1;
     std::int64_t rejected_429_ = 0;
+    int storm_left_ = 0;
+    int storm_retry_after_ = 1;
+    std::int64_t storm_429_ = 0;
 };
 
 /// Checks Telegram's HTML parse mode: only its tags, only &lt; &gt; &amp; &quot; and numeric entities.
