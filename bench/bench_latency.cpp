@@ -5,8 +5,6 @@
 // worker takes them from the outbox and posts them. The receiver is a plain socket in this process
 // that notes when a request's first byte arrives; beside it, the same client posting straight to
 // that receiver (connection included): the floor no notifier can go under.
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -16,15 +14,14 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "background.hpp"
+#include "hook_receiver.hpp"
 #include "delivery/alert.hpp"
 #include "delivery/outbox.hpp"
 #include "delivery/senders.hpp"
@@ -50,85 +47,10 @@ constexpr int districts = 750;
 constexpr int samples = 200;
 constexpr int polled = 363;
 
-// Answers every request 200 and closes; remembers when each request's first byte came.
-class receiver {
-public:
-    receiver() {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-        ::listen(fd_, 512);
-        socklen_t len = sizeof a;
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-        port_ = ntohs(a.sin_port);
-        thread_ = std::thread([this] { serve(); });
-    }
-    ~receiver() {
-        stop_ = true;
-        ::shutdown(fd_, SHUT_RDWR);
-        ::close(fd_);
-        thread_.join();
-    }
-    int port() const { return port_; }
-    /// The first arrival at or after `t`.
-    std::optional<steady::time_point> first_after(steady::time_point t) {
-        std::lock_guard lock(m_);
-        std::optional<steady::time_point> best;
-        for (auto a : arrivals_) {
-            if (a >= t && (!best || a < *best)) best = a;
-        }
-        return best;
-    }
-
-private:
-    void serve() {
-        while (!stop_) {
-            const int c = ::accept(fd_, nullptr, nullptr);
-            if (c < 0) continue;
-            std::string got;
-            char buf[16384];
-            bool first = true;
-            std::size_t need = std::string::npos;
-            while (true) {
-                const ssize_t n = ::recv(c, buf, sizeof buf, 0);
-                if (n <= 0) break;
-                if (first) {
-                    std::lock_guard lock(m_);
-                    arrivals_.push_back(steady::now());
-                    first = false;
-                }
-                got.append(buf, static_cast<std::size_t>(n));
-                const auto end = got.find("\r\n\r\n");
-                if (end != std::string::npos && need == std::string::npos) {
-                    const auto cl = got.find("Content-Length: ");
-                    need = end + 4 + (cl == std::string::npos ? 0 : std::stoul(got.substr(cl + 16)));
-                }
-                if (need != std::string::npos && got.size() >= need) break;
-            }
-            const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-            ::send(c, ok, sizeof ok - 1, MSG_NOSIGNAL);
-            ::close(c);
-        }
-    }
-    int fd_ = -1;
-    int port_ = 0;
-    std::atomic<bool> stop_{false};
-    std::thread thread_;
-    std::mutex m_;
-    std::vector<steady::time_point> arrivals_;
-};
-
-double percentile(std::vector<double> v, double p) {
-    std::sort(v.begin(), v.end());
-    return v.empty() ? 0 : v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
-
 }  // namespace
 
 int main() {
-    receiver hooks;
+    bench::hook_receiver hooks;
     const int sandbox_port = 22000 + static_cast<int>(::getpid() % 9000);
     const int redis_port = sandbox_port + 1;
     const long sandbox_pid = bench::start_background(std::string(COWIN_BIN_DIR) + "/cowin-sandbox --listen 127.0.0.1:" +
@@ -246,8 +168,8 @@ int main() {
             co_await hook_client.request("POST", hook, json_headers, body);
             if (auto first = hooks.first_after(t0)) floor.push_back(std::chrono::duration<double, std::milli>(*first - t0).count());
         }
-        floor_p50 = percentile(floor, 0.50);
-        floor_p99 = percentile(floor, 0.99);
+        floor_p50 = bench::percentile(floor, 0.50);
+        floor_p99 = bench::percentile(floor, 0.99);
         ioc.stop();
     }, net::detached);
     ioc.run();
@@ -257,11 +179,11 @@ int main() {
     std::printf("%zu openings measured; %zu alerts, %zu delivered, %zu not\n", latencies_ms.size(), alerts_expected,
                 delivered, wrong);
     std::printf("stages (p50 from the answer): matching starts %.2f ms, rendering %.2f ms, rendered %.2f ms, committed %.2f ms\n",
-                percentile(st_match, 0.5), percentile(st_outbox, 0.5), percentile(st_rendered, 0.5), percentile(st_alerts, 0.5));
+                bench::percentile(st_match, 0.5), bench::percentile(st_outbox, 0.5), bench::percentile(st_rendered, 0.5), bench::percentile(st_alerts, 0.5));
     bench::report report;
-    report.add({"detection_to_first_webhook_byte_p50", percentile(latencies_ms, 0.50), "ms", "client straight to receiver",
+    report.add({"detection_to_first_webhook_byte_p50", bench::percentile(latencies_ms, 0.50), "ms", "client straight to receiver",
                 floor_p50, "target p99", 5});
-    report.add({"detection_to_first_webhook_byte_p99", percentile(latencies_ms, 0.99), "ms", "client straight to receiver",
+    report.add({"detection_to_first_webhook_byte_p99", bench::percentile(latencies_ms, 0.99), "ms", "client straight to receiver",
                 floor_p99, "target", 5});
     report.print();
     return 0;

@@ -283,6 +283,7 @@ bool app::prepare(std::int64_t district_id) {
 }
 
 void app::churn(double per_minute, std::chrono::milliseconds step) {
+    if (churn_paused_) return;
     const double probability = per_minute * std::chrono::duration<double>(step).count() / 60.0;
     world_.churn(probability, today_in_india(), churn_rng_);
 }

@@ -59,6 +59,7 @@ private:
     hook_fake hooks_;
     clock::time_point started_ = clock::now();
     std::mt19937 churn_rng_{7};
+    bool churn_paused_ = false;  ///< POST /sandbox/v1/churn {"paused":true}: the world holds still
 
     std::map<std::string, std::deque<clock::time_point>> calls_by_ip_;
     struct cached {

@@ -171,6 +171,14 @@ response app::control(const request& r) {
         if (!world_.close(parts[3])) return json_error(404, "no session " + parts[3]);
         return json_response(200, R"({"ok":true})");
     }
+    if (what == "churn" && parts.size() == 3 && m == "POST") {
+        body_reader b(r.body, {"paused"});
+        auto paused = b.boolean("paused");
+        if (!b.ok()) return json_error(400, b.error());
+        if (!paused) return json_error(400, "paused must be true or false");
+        churn_paused_ = *paused;
+        return json_response(200, R"({"ok":true})");
+    }
     if (what == "faults" && parts.size() == 3 && m == "POST") {
         body_reader b(r.body, {"endpoint", "mode", "count", "delay"});
         auto endpoint = b.string("endpoint");
