@@ -45,4 +45,18 @@ inline double cpu_seconds(long pid) {
 
 inline void stop(long pid) { ::kill(static_cast<pid_t>(pid), SIGTERM); }
 
+/// Resident memory of a process in MB, from /proc/<pid>/status; 0 if unreadable.
+inline double rss_mb(long pid) {
+    const std::string path = "/proc/" + std::to_string(pid) + "/status";
+    FILE* f = std::fopen(path.c_str(), "r");
+    if (f == nullptr) return 0;
+    char line[256];
+    double kb = 0;
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+        if (std::sscanf(line, "VmRSS: %lf kB", &kb) == 1) break;
+    }
+    std::fclose(f);
+    return kb / 1024.0;
+}
+
 }  // namespace cowin::bench

@@ -6,10 +6,6 @@
 #include <simdjson.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -17,7 +13,7 @@
 #include <thread>
 
 #include "background.hpp"
-#include "http/client.hpp"
+#include "http_call.hpp"
 #include "report.hpp"
 
 using namespace cowin;
@@ -26,24 +22,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr int chats = 300;
-
-std::string call(const std::string& method, const std::string& url, const std::string& body = "") {
-    boost::asio::io_context ioc(1);
-    http::client c(ioc.get_executor(), {30s, "", std::size_t{1} << 26});
-    std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", "application/json"}};
-    auto f = boost::asio::co_spawn(ioc, c.request(method, url, headers, body), boost::asio::use_future);
-    ioc.run();
-    return f.get().body;
-}
-
-double rss_mb(long pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-    }
-    return 0;
-}
 
 }  // namespace
 
@@ -64,7 +42,7 @@ int main() {
     const long idle_pid = bench::start_background(std::string(COWIN_BIN_DIR) + "/cowin-notifier --config " + dir + "/idle.yaml");
     const long python_pid = bench::start_background("python3 -c 'import json, urllib.request, datetime, time; time.sleep(8)'");
     std::this_thread::sleep_for(4s);
-    const double idle_rss = rss_mb(idle_pid), python_rss = rss_mb(python_pid);
+    const double idle_rss = bench::rss_mb(idle_pid), python_rss = bench::rss_mb(python_pid);
     bench::stop(idle_pid);
     bench::stop(python_pid);
 
@@ -80,14 +58,14 @@ int main() {
     }
     const long tg_pid = bench::start_background(std::string(COWIN_BIN_DIR) + "/cowin-notifier --config " + dir + "/tg.yaml");
     std::this_thread::sleep_for(3s);
-    call("POST", sandbox + "/sandbox/v1/sessions/open", R"({"district_id":363,"vaccine":"SPUTNIK V","capacity":20})");
+    bench::http_call("POST", sandbox + "/sandbox/v1/sessions/open", R"({"district_id":363,"vaccine":"SPUTNIK V","capacity":20})");
     simdjson::dom::parser p;
     std::size_t sent = 0;
     double first = 0, last = 0;
     std::int64_t refused = 0;
     for (int i = 0; i < 120 && sent < chats; ++i) {
         std::this_thread::sleep_for(500ms);
-        const std::string body = call("GET", sandbox + "/sandbox/v1/telegram/messages");
+        const std::string body = bench::http_call("GET", sandbox + "/sandbox/v1/telegram/messages");
         simdjson::dom::element doc;
         simdjson::dom::array messages;
         if (p.parse(body).get(doc) || doc["messages"].get_array().get(messages)) continue;

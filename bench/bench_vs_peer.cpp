@@ -8,10 +8,6 @@
 #include <simdjson.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -24,7 +20,7 @@
 
 #include "background.hpp"
 #include "hook_receiver.hpp"
-#include "http/client.hpp"
+#include "http_call.hpp"
 #include "report.hpp"
 
 using namespace cowin;
@@ -49,15 +45,6 @@ struct opening {
     steady::time_point at;
 };
 
-std::string call(const std::string& method, const std::string& url, const std::string& body = "") {
-    boost::asio::io_context ioc(1);
-    http::client c(ioc.get_executor(), {30s, "", std::size_t{1} << 26});
-    std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", "application/json"}};
-    auto f = boost::asio::co_spawn(ioc, c.request(method, url, headers, body), boost::asio::use_future);
-    ioc.run();
-    return f.get().body;
-}
-
 struct outcome {
     double calls = 0, refused = 0, delivered = 0, missed = 0, unwanted = 0, p50 = 0, p99 = 0;
 };
@@ -72,7 +59,7 @@ std::vector<opening> run_schedule(const std::string& sandbox, std::uint64_t seed
         o.vaccine = vaccines[rng() % 2];
         o.min_age = rng() % 2 ? 45 : 18;
         std::this_thread::sleep_for(spacing);
-        const std::string r = call("POST", sandbox + "/sandbox/v1/sessions/open",
+        const std::string r = bench::http_call("POST", sandbox + "/sandbox/v1/sessions/open",
                                    "{\"district_id\":" + std::to_string(o.district) + ",\"vaccine\":\"" + o.vaccine +
                                        "\",\"min_age_limit\":" + std::to_string(o.min_age) + ",\"capacity\":50}");
         o.at = steady::now();
@@ -135,7 +122,7 @@ outcome judge(const std::vector<sub>& subs, const std::vector<opening>& opened, 
 
 void sandbox_calls(const std::string& sandbox, outcome& r) {
     simdjson::dom::parser p;
-    const std::string stats = call("GET", sandbox + "/sandbox/v1/stats");
+    const std::string stats = bench::http_call("GET", sandbox + "/sandbox/v1/stats");
     simdjson::dom::element s;
     if (p.parse(stats).get(s)) return;
     std::int64_t total = 0, limited = 0;

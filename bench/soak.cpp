@@ -8,10 +8,6 @@
 #include <dirent.h>
 #include <simdjson.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,7 +18,7 @@
 #include <thread>
 
 #include "background.hpp"
-#include "http/client.hpp"
+#include "http_call.hpp"
 #include "subscription_writer.hpp"
 
 using namespace cowin;
@@ -32,37 +28,6 @@ namespace {
 
 constexpr int districts = 50;
 constexpr const char* secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-std::string fetch(const std::string& url, const std::string& token = "") {
-    boost::asio::io_context ioc(1);
-    http::client c(ioc.get_executor(), {30s, "", std::size_t{1} << 30});
-    std::vector<std::pair<std::string, std::string>> headers;
-    if (!token.empty()) headers.emplace_back("Authorization", "Bearer " + token);
-    auto f = boost::asio::co_spawn(ioc, c.get(url, headers), boost::asio::use_future);
-    ioc.run();
-    auto r = f.get();
-    return r.ok() && r.status == 200 ? r.body : std::string{};
-}
-
-void send(const std::string& method, const std::string& url, const std::string& body) {
-    boost::asio::io_context ioc(1);
-    http::client c(ioc.get_executor(), {30s, "", std::size_t{1} << 20});
-    std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", "application/json"}};
-    auto f = boost::asio::co_spawn(ioc, c.request(method, url, headers, body), boost::asio::use_future);
-    ioc.run();
-    f.get();
-}
-void post(const std::string& url, const std::string& body) { send("POST", url, body); }
-void put(const std::string& url, const std::string& body) { send("PUT", url, body); }
-
-double rss_mb(long pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-    }
-    return 0;
-}
 
 int open_fds(long pid) {
     int n = 0;
@@ -106,7 +71,7 @@ int main(int argc, char** argv) {
     const long redis_pid = bench::start_redis(redis_port);
     std::this_thread::sleep_for(1s);
     const std::string sandbox = "http://127.0.0.1:" + std::to_string(sandbox_port);
-    put(sandbox + "/sandbox/v1/hooks/soak", std::string(R"({"secret":")") + secret + "\"}");
+    bench::http_call("PUT", sandbox + "/sandbox/v1/hooks/soak", std::string(R"({"secret":")") + secret + "\"}");
 
     // 2,000 per district; each wants one vaccine of four, one age and one dose or either: an opening
     // alerts a few dozen to a few hundred. One in fifty is on Telegram (25 messages a second at most).
@@ -148,9 +113,9 @@ int main(int argc, char** argv) {
     int first_fds = 0, max_fds = 0, last_fds = 0;
     for (int m = 0; m <= minutes; ++m) {
         if (m > 0) std::this_thread::sleep_for(60s);
-        const std::string text = fetch(metrics_url);
+        const std::string text = bench::http_call("GET", metrics_url);
         const double cpu = bench::cpu_seconds(daemon_pid);
-        last_rss = rss_mb(daemon_pid);
+        last_rss = bench::rss_mb(daemon_pid);
         last_fds = open_fds(daemon_pid);
         if (m == 1) first_rss = last_rss, first_fds = last_fds;  // after loading and the first polls
         if (m >= 1) max_rss = std::max(max_rss, last_rss), max_fds = std::max(max_fds, last_fds);
@@ -162,12 +127,12 @@ int main(int argc, char** argv) {
     }
     // The world holds still; a full poll cycle (50 targets at 100 calls / 5 min: 150 s) sees what
     // opened last, and the outbox drains. Then the daemon's counts and the receivers' must agree.
-    post(sandbox + "/sandbox/v1/churn", R"({"paused":true})");
+    bench::http_call("POST", sandbox + "/sandbox/v1/churn", R"({"paused":true})");
     std::string text;
     double last_enqueued = -1;
     auto quiet_since = std::chrono::steady_clock::now();
     for (int i = 0; i < 600; ++i) {
-        text = fetch(metrics_url);
+        text = bench::http_call("GET", metrics_url);
         const double e = metric(text, "alerts_enqueued_total");
         if (e != last_enqueued) quiet_since = std::chrono::steady_clock::now();
         last_enqueued = e;
@@ -182,7 +147,7 @@ int main(int argc, char** argv) {
     const double lost = enqueued - delivered_webhook - delivered_telegram - dead - waiting;
 
     simdjson::dom::parser p;
-    const std::string hooks = fetch(sandbox + "/sandbox/v1/hooks/soak");
+    const std::string hooks = bench::http_call("GET", sandbox + "/sandbox/v1/hooks/soak");
     std::set<std::string> ids;
     std::size_t requests = 0, unverified = 0;
     simdjson::dom::array deliveries;
@@ -195,7 +160,7 @@ int main(int argc, char** argv) {
             if (d["verified"].get_bool().get(ok) || !ok) ++unverified;
         }
     }
-    const std::string tg = fetch(sandbox + "/sandbox/v1/telegram/messages");
+    const std::string tg = bench::http_call("GET", sandbox + "/sandbox/v1/telegram/messages");
     simdjson::dom::parser tp;
     simdjson::dom::element t;
     std::size_t telegram_messages = 0;

@@ -25,6 +25,7 @@
 #include "subs/repository.hpp"
 #include "subs/service.hpp"
 #include "support/coro.hpp"
+#include "support/daemon_config.hpp"
 #include "support/http_client.hpp"
 #include "support/prometheus.hpp"
 #include "support/redis_server.hpp"
@@ -293,24 +294,11 @@ TEST_F(admin_api, a_body_over_64_kib_gets_413_and_the_server_goes_on) {
     EXPECT_EQ(c.request("POST", "/v1/subscriptions", sub_body(), auth).status, 201);
 }
 
-int raw_connect(std::uint16_t port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 TEST_F(admin_api, a_slow_client_does_not_block_others_and_is_cut_off) {
     server_limits limits;
     limits.read_timeout = 1s;
     admin_daemon d(redis.port(), token, limits);
-    int slow = raw_connect(d.port());
+    int slow = test::connect_loopback(d.port());
     ASSERT_GE(slow, 0);
     const std::string start = "POST /v1/subscriptions HTTP/1.1\r\nHost: x\r\n";
     ASSERT_EQ(::send(slow, start.data(), start.size(), 0), static_cast<ssize_t>(start.size()));
@@ -333,7 +321,7 @@ TEST_F(admin_api, header_floods_and_garbage_are_refused) {
     std::map<std::string, std::string> flood = auth;
     for (int i = 0; i < 400; ++i) flood["x-flood-" + std::to_string(i)] = std::string(100, 'a');
     EXPECT_EQ(c.get("/v1/subscriptions", flood).status, 431);
-    int fd = raw_connect(d.port());
+    int fd = test::connect_loopback(d.port());
     const std::string garbage = "HELLO THERE\r\n\r\n";
     ::send(fd, garbage.data(), garbage.size(), 0);
     char buf[512];

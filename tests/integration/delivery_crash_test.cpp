@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "support/background.hpp"
+#include "support/daemon_config.hpp"
 #include "support/hook_history.hpp"
 #include "support/http_client.hpp"
 #include "support/redis_server.hpp"
@@ -24,25 +25,12 @@ using test::background_process;
 using test::wait_until;
 
 constexpr int subscribers = 500;
-constexpr const char* secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const char* const secret = test::webhook_secret;
 
 std::string config(std::uint16_t sandbox, std::uint16_t redis) {
-    const std::string base = "http://127.0.0.1:" + std::to_string(sandbox);
-    std::string c = "cowin:\n  base_url: " + base + "/api\n  user_agent: \"Mozilla/5.0 cowin-notifier-test\"\n" +
-                    "  rate_limit: { calls: 600, period: 1m }\npoll:\n  min_interval: 1s\n" +
-                    "state:\n  backend: redis\n  redis: { host: 127.0.0.1, port: " + std::to_string(redis) + " }\n" +
-                    "admin:\n  listen: 127.0.0.1:0\n  token: t\n" +
-                    "delivery:\n  retry_schedule: [1s, 2s, 5s, 10s, 20s]\n  webhook: { timeout: 2s, max_in_flight_per_host: 8 }\n" +
-                    "log:\n  level: info\nsubscriptions:\n";
-    // Only SPUTNIK V, which the sandbox's generated centres never offer: the one opening the test
-    // makes is the only thing anyone may be alerted to.
-    for (int i = 0; i < subscribers; ++i) {
-        char id[16];
-        std::snprintf(id, sizeof id, "s%03d", i);
-        c += std::string("  - id: ") + id + "\n    district_id: 363\n    vaccines: [SPUTNIK V]\n    notify:\n" +
-             "      webhook: { url: \"" + base + "/hooks/crash\", secret: \"" + secret + "\" }\n";
-    }
-    return c;
+    test::daemon_config c(sandbox, redis);
+    c.delivery = "  retry_schedule: [1s, 2s, 5s, 10s, 20s]\n  webhook: { timeout: 2s, max_in_flight_per_host: 8 }\n";
+    return c.sputnik_subscribers("s", subscribers, "crash").yaml();
 }
 
 std::vector<std::string> daemon(const std::string& config_path) { return {COWIN_NOTIFIER_BIN, "--config", config_path}; }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "support/background.hpp"
+#include "support/daemon_config.hpp"
 #include "support/temp_dir.hpp"
 #include "support/dates.hpp"
 #include "support/http_client.hpp"
@@ -93,9 +94,8 @@ TEST(poller, a_block_pauses_every_call) {
     EXPECT_NE(notifier.output().find("pausing every call for 1h"), std::string::npos);
     // The pause shows in the metrics, as operators alert on it.
     const std::string out = notifier.output();
-    const auto at = out.find("admin API on 127.0.0.1:");
-    ASSERT_NE(at, std::string::npos) << out;
-    const auto port = static_cast<std::uint16_t>(std::stoi(out.substr(at + 23)));
+    const auto port = test::admin_port(notifier);
+    ASSERT_NE(port, 0) << out;
     test::http_client admin("127.0.0.1", port);
     const auto metrics = test::parse_prometheus(admin.get("/metrics").body);
     EXPECT_TRUE(metrics.problems.empty());

@@ -3,7 +3,6 @@
 // daemon goes on serving and polling. Then slow-loris clients and 10,000 connections at once, also
 // with the daemon short of descriptors: refused cleanly, no descriptor leaked, alerts still sent.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "support/background.hpp"
+#include "support/daemon_config.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 
@@ -29,22 +29,9 @@ using test::background_process;
 
 const std::map<std::string, std::string> auth{{"authorization", "Bearer t"}};
 
-int connect_to(std::uint16_t port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 // Sends `bytes` and returns the status of the answer, 0 when the connection closed without one.
 int raw_status(std::uint16_t port, const std::string& bytes) {
-    int fd = connect_to(port);
+    int fd = test::connect_loopback(port);
     if (fd < 0) return -1;
     timeval tv{5, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -80,23 +67,14 @@ protected:
     test::temp_dir dir;
 
     std::vector<std::string> daemon_argv(const std::string& prefix = "") {
-        const std::string base = "http://127.0.0.1:" + std::to_string(sandbox.port());
-        const std::string path = dir.write(
-            "c.yaml", "cowin:\n  base_url: " + base + "/api\n  user_agent: \"Mozilla/5.0 cowin-notifier-test\"\n" +
-                          "  rate_limit: { calls: 600, period: 1m }\npoll:\n  min_interval: 1s\nstate:\n  backend: memory\n" +
-                          "admin:\n  listen: 127.0.0.1:0\n  token: t\nsubscriptions:\n  - id: waiting\n    district_id: 363\n" +
-                          "    vaccines: [SPUTNIK V]\n    notify:\n      webhook: { url: \"" + base + "/hooks/a\", secret: \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\" }\n");
+        test::daemon_config cfg(sandbox.port());
+        cfg.subscriptions = test::webhook_subscriber("waiting", "SPUTNIK V", cfg.base_url() + "/hooks/a");
+        const std::string path = dir.write("c.yaml", cfg.yaml());
         std::vector<std::string> argv;
         if (!prefix.empty()) argv = {"/usr/bin/prlimit", prefix, "--"};
         for (const char* a : {COWIN_NOTIFIER_BIN, "--config"}) argv.emplace_back(a);
         argv.push_back(path);
         return argv;
-    }
-
-    static std::uint16_t admin_port(const background_process& p) {
-        const std::string out = p.output();
-        const auto at = out.find("admin API on 127.0.0.1:");
-        return at == std::string::npos ? 0 : static_cast<std::uint16_t>(std::stoi(out.substr(at + 23)));
     }
 
     std::size_t hooks_received() {
@@ -110,7 +88,7 @@ protected:
 TEST_F(admin_abuse, every_hostile_request_is_refused_and_the_daemon_keeps_serving) {
     background_process d(daemon_argv(), "starting:", dir.file("log"));
     ASSERT_TRUE(d.wait_for_output("poll district 363: ok")) << d.output();
-    const std::uint16_t port = admin_port(d);
+    const std::uint16_t port = test::admin_port(d);
     test::http_client admin("127.0.0.1", port);
     const std::string good = R"({"district_id":363,"notify":{"log":true}})";
     std::string headers_flood;
@@ -167,14 +145,14 @@ TEST_F(admin_abuse, slow_loris_and_ten_thousand_connections_are_refused_cleanly_
     ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &nofile), 0);
     background_process d(daemon_argv("--nofile=256"), "starting:", dir.file("log"));
     ASSERT_TRUE(d.wait_for_output("poll district 363: ok")) << d.output();
-    const std::uint16_t port = admin_port(d);
+    const std::uint16_t port = test::admin_port(d);
     const std::size_t fds_before = open_descriptors(d.pid());
 
     // Slow-loris: 40 clients (fewer than the 64 slots) that send half a header and then one byte now
     // and then.
     std::vector<int> slow;
     for (int i = 0; i < 40; ++i) {
-        int fd = connect_to(port);
+        int fd = test::connect_loopback(port);
         ASSERT_GE(fd, 0);
         const std::string part = "GET /v1/status HTTP/1.1\r\nHost: x\r\nX-Slow: ";
         ::send(fd, part.data(), part.size(), MSG_NOSIGNAL);
@@ -187,7 +165,7 @@ TEST_F(admin_abuse, slow_loris_and_ten_thousand_connections_are_refused_cleanly_
     std::vector<int> flood;
     int refused_at_connect = 0;
     for (int i = 0; i < 10000; ++i) {
-        int fd = connect_to(port);
+        int fd = test::connect_loopback(port);
         if (fd < 0) {
             ++refused_at_connect;
             continue;

@@ -7,10 +7,10 @@
 
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <string>
 
 #include "support/background.hpp"
+#include "support/daemon_config.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 
@@ -19,15 +19,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::background_process;
-
-double rss_mb(long pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-    }
-    return 0;
-}
 
 TEST(reliability, cowin_faults_in_sequence_leave_the_daemon_up_within_budget_and_without_false_alerts) {
     background_process sandbox(test::sandbox_command({"--districts", "363", "--centres-per-district", "5", "--rate-limit", "600/1m"}),
@@ -45,7 +36,7 @@ TEST(reliability, cowin_faults_in_sequence_leave_the_daemon_up_within_budget_and
                       "      webhook: { url: \"" + base + "/hooks/r\", secret: \"" + secret + "\" }\n");
     background_process notifier({COWIN_NOTIFIER_BIN, "--config", path}, "starting:", dir.file("log"));
     ASSERT_TRUE(notifier.wait_for_output("poll district 363: ok")) << notifier.output();
-    const double rss_before = rss_mb(notifier.pid());
+    const double rss_before = test::rss_mb(notifier.pid());
 
     // Each fault, then a good answer, before the next: every one is met and survived. A reset on a
     // kept-alive connection is retried once on a fresh one (the server may simply have closed it), so
@@ -94,7 +85,7 @@ TEST(reliability, cowin_faults_in_sequence_leave_the_daemon_up_within_budget_and
     ASSERT_TRUE(test::wait_until([&] { return faults_served() == served_before + 4; }, 60s)) << notifier.output();
     const std::size_t good = notifier.count_output("poll district 363: unchanged");
     ASSERT_TRUE(notifier.wait_for_count("poll district 363: unchanged", good + 1)) << notifier.output();
-    const double rss_after = rss_mb(notifier.pid());
+    const double rss_after = test::rss_mb(notifier.pid());
     simdjson::dom::parser p;
     const std::string before_opening = control.get("/sandbox/v1/hooks/r").body;
     const std::size_t false_alerts = p.parse(before_opening)["deliveries"].get_array().size();

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "support/background.hpp"
+#include "support/daemon_config.hpp"
 #include "support/hook_history.hpp"
 #include "support/http_client.hpp"
 #include "support/redis_server.hpp"
@@ -29,24 +30,7 @@ using test::background_process;
 
 constexpr int subscribers = 200;
 constexpr int openings = 10;
-constexpr const char* secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-std::string config(std::uint16_t sandbox, std::uint16_t redis) {
-    const std::string base = "http://127.0.0.1:" + std::to_string(sandbox);
-    std::string c = "cowin:\n  base_url: " + base + "/api\n  user_agent: \"Mozilla/5.0 cowin-notifier-test\"\n" +
-                    "  rate_limit: { calls: 600, period: 1m }\npoll:\n  min_interval: 1s\n" +
-                    "state:\n  backend: redis\n  redis: { host: 127.0.0.1, port: " + std::to_string(redis) + " }\n" +
-                    "admin:\n  listen: 127.0.0.1:0\n  token: t\n" +
-                    "delivery:\n  retry_schedule: [1s, 2s, 5s, 10s, 20s]\n  webhook: { timeout: 2s, max_in_flight_per_host: 8 }\n" +
-                    "log:\n  level: info\nsubscriptions:\n";
-    // SPUTNIK V only, which the sandbox's generated centres never offer: the test's openings are the
-    // only things anyone may be alerted to.
-    for (int i = 0; i < subscribers; ++i) {
-        c += "  - id: k" + std::to_string(i) + "\n    district_id: 363\n    vaccines: [SPUTNIK V]\n    notify:\n" +
-             "      webhook: { url: \"" + base + "/hooks/chaos\", secret: \"" + secret + "\" }\n";
-    }
-    return c;
-}
+const char* const secret = test::webhook_secret;
 
 std::uint64_t chaos_seed() {
     if (const char* s = std::getenv("COWIN_CHAOS_SEED")) return std::strtoull(s, nullptr, 10);
@@ -62,7 +46,9 @@ TEST(reliability, sigkill_at_random_points_during_polling_and_fan_out_loses_no_a
     ASSERT_EQ(control.request("PUT", "/sandbox/v1/hooks/chaos", std::string(R"({"secret":")") + secret + R"(","delay":"15ms"})").status,
               200);
     test::temp_dir dir;
-    const std::string path = dir.write("c.yaml", config(sandbox.port(), redis.port()));
+    test::daemon_config cfg(sandbox.port(), redis.port());
+    cfg.delivery = "  retry_schedule: [1s, 2s, 5s, 10s, 20s]\n  webhook: { timeout: 2s, max_in_flight_per_host: 8 }\n";
+    const std::string path = dir.write("c.yaml", cfg.sputnik_subscribers("k", subscribers, "chaos").yaml());
     const std::uint64_t seed = chaos_seed();
     std::mt19937_64 rng(seed);
     std::uniform_int_distribution<int> kill_after_ms(0, 1500);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "support/background.hpp"
+#include "support/daemon_config.hpp"
 #include "support/http_client.hpp"
 #include "support/prometheus.hpp"
 #include "support/redis_server.hpp"
@@ -25,13 +26,8 @@ namespace {
 using namespace std::chrono_literals;
 using test::background_process;
 
-constexpr const char* secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const char* const secret = test::webhook_secret;
 constexpr int healthy = 50, flaky = 10, slow = 10, gone = 5, throttled = 10, chats = 20, blocked_chats = 3, storm = 10;
-
-std::string webhook_sub(const std::string& id, const std::string& vaccines, const std::string& url) {
-    return "  - id: " + id + "\n    district_id: 363\n    vaccines: [" + vaccines + "]\n    notify:\n" +
-           "      webhook: { url: \"" + url + "\", secret: \"" + secret + "\" }\n";
-}
 
 // "delivered <alert> to <sub> by webhook in N ms" of the healthy subscribers, in log order.
 std::vector<double> healthy_latencies(const std::string& log) {
@@ -68,19 +64,19 @@ TEST(reliability, bad_receivers_do_not_hold_up_healthy_ones_and_dead_letters_are
     put_hook(b, "slow", R"(,"delay":"10s")");
 
     std::string subs;
-    for (int i = 0; i < healthy; ++i) subs += webhook_sub("h" + std::to_string(i), "SPUTNIK V, ZYCOV-D", base_a + "/hooks/healthy");
+    for (int i = 0; i < healthy; ++i) subs += test::webhook_subscriber("h" + std::to_string(i), "SPUTNIK V, ZYCOV-D", base_a + "/hooks/healthy");
     for (int i = 0; i < flaky; ++i) {
         put_hook(b, "flaky" + std::to_string(i), R"(,"script":[500,500])");
-        subs += webhook_sub("f" + std::to_string(i), "SPUTNIK V", base_b + "/hooks/flaky" + std::to_string(i));
+        subs += test::webhook_subscriber("f" + std::to_string(i), "SPUTNIK V", base_b + "/hooks/flaky" + std::to_string(i));
     }
-    for (int i = 0; i < slow; ++i) subs += webhook_sub("s" + std::to_string(i), "SPUTNIK V", base_b + "/hooks/slow");
+    for (int i = 0; i < slow; ++i) subs += test::webhook_subscriber("s" + std::to_string(i), "SPUTNIK V", base_b + "/hooks/slow");
     for (int i = 0; i < gone; ++i) {
         put_hook(b, "gone" + std::to_string(i), R"(,"script":[410])");
-        subs += webhook_sub("g" + std::to_string(i), "SPUTNIK V", base_b + "/hooks/gone" + std::to_string(i));
+        subs += test::webhook_subscriber("g" + std::to_string(i), "SPUTNIK V", base_b + "/hooks/gone" + std::to_string(i));
     }
     for (int i = 0; i < throttled; ++i) {
         put_hook(b, "throttled" + std::to_string(i), R"(,"script":[429])");
-        subs += webhook_sub("t" + std::to_string(i), "SPUTNIK V", base_b + "/hooks/throttled" + std::to_string(i));
+        subs += test::webhook_subscriber("t" + std::to_string(i), "SPUTNIK V", base_b + "/hooks/throttled" + std::to_string(i));
     }
     for (int i = 0; i < chats; ++i) {
         subs += "  - id: c" + std::to_string(i) + "\n    district_id: 363\n    vaccines: [SPUTNIK V]\n    notify:\n" +
@@ -90,14 +86,11 @@ TEST(reliability, bad_receivers_do_not_hold_up_healthy_ones_and_dead_letters_are
         ASSERT_EQ(b.request("PUT", "/sandbox/v1/telegram/chats/" + std::to_string(1000 + i), R"({"blocked":true})").status, 200);
     }
     test::temp_dir dir;
-    const std::string path = dir.write(
-        "c.yaml", "cowin:\n  base_url: " + base_a + "/api\n  user_agent: \"Mozilla/5.0 cowin-notifier-test\"\n" +
-                      "  rate_limit: { calls: 600, period: 1m }\npoll:\n  min_interval: 1s\n" +
-                      "state:\n  backend: redis\n  redis: { host: 127.0.0.1, port: " + std::to_string(redis.port()) + " }\n" +
-                      "admin:\n  listen: 127.0.0.1:0\n  token: t\n" +
-                      "delivery:\n  retry_schedule: [1s, 2s]\n  webhook: { timeout: 2s, max_in_flight_per_host: 8 }\n" +
-                      "  telegram: { api_url: " + base_b + "/telegram, bot_token: \"123:abc\", messages_per_second: 25 }\n" +
-                      "subscriptions:\n" + subs);
+    test::daemon_config cfg(cowin.port(), redis.port());
+    cfg.delivery = "  retry_schedule: [1s, 2s]\n  webhook: { timeout: 2s, max_in_flight_per_host: 8 }\n"
+                   "  telegram: { api_url: " + base_b + "/telegram, bot_token: \"123:abc\", messages_per_second: 25 }\n";
+    cfg.subscriptions = subs;
+    const std::string path = dir.write("c.yaml", cfg.yaml());
     background_process d({COWIN_NOTIFIER_BIN, "--config", path}, "starting:", dir.file("log"));
     ASSERT_TRUE(d.wait_for_output("poll district 363: ok")) << d.output();
     auto open = [&](const char* vaccine) {
@@ -124,8 +117,7 @@ TEST(reliability, bad_receivers_do_not_hold_up_healthy_ones_and_dead_letters_are
     EXPECT_EQ(at_healthy_done.find(" for s0 by webhook: attempt 1 failed"), std::string::npos) << at_healthy_done;
 
     // Every bad receiver comes to its end: delivered after retries, or dead-lettered.
-    const std::uint16_t admin_port = static_cast<std::uint16_t>(std::stoi(d.output().substr(d.output().find("admin API on 127.0.0.1:") + 23)));
-    test::http_client admin("127.0.0.1", admin_port);
+    test::http_client admin("127.0.0.1", test::admin_port(d));
     auto metric = [&](const std::string& name, const std::string& channel) {
         const auto m = test::parse_prometheus(admin.get("/metrics").body);
         auto it = m.samples.find("cowin_notifier_" + name + "{channel=\"" + channel + "\"}");

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "support/background.hpp"
+#include "support/daemon_config.hpp"
 #include "support/hook_history.hpp"
 #include "support/http_client.hpp"
 #include "support/redis_server.hpp"
@@ -27,7 +28,7 @@ using namespace std::chrono_literals;
 using test::background_process;
 
 constexpr int subscribers = 100;
-constexpr const char* secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const char* const secret = test::webhook_secret;
 
 class redis_faults : public ::testing::Test {
 protected:
@@ -42,31 +43,11 @@ protected:
                   200);
     }
 
-    std::string config(std::uint16_t redis_port) {
-        const std::string base = "http://127.0.0.1:" + std::to_string(sandbox.port());
-        std::string c = "cowin:\n  base_url: " + base + "/api\n  user_agent: \"Mozilla/5.0 cowin-notifier-test\"\n" +
-                        "  rate_limit: { calls: 600, period: 1m }\npoll:\n  min_interval: 1s\n" +
-                        "state:\n  backend: redis\n  redis: { host: 127.0.0.1, port: " + std::to_string(redis_port) + " }\n" +
-                        "admin:\n  listen: 127.0.0.1:0\n  token: t\n" +
-                        "delivery:\n  retry_schedule: [1s, 2s, 5s]\n  webhook: { timeout: 2s, max_in_flight_per_host: 8 }\n" +
-                        "subscriptions:\n";
-        for (int i = 0; i < subscribers; ++i) {
-            c += "  - id: r" + std::to_string(i) + "\n    district_id: 363\n    vaccines: [SPUTNIK V]\n    notify:\n" +
-                 "      webhook: { url: \"" + base + "/hooks/r\", secret: \"" + secret + "\" }\n";
-        }
-        return c;
-    }
-
     std::unique_ptr<background_process> start(std::uint16_t redis_port, const std::string& log) {
         return std::make_unique<background_process>(
-            std::vector<std::string>{COWIN_NOTIFIER_BIN, "--config", dir.write(log + ".yaml", config(redis_port))}, "starting:",
+            std::vector<std::string>{COWIN_NOTIFIER_BIN, "--config",
+                                     dir.write(log + ".yaml", test::daemon_config(sandbox.port(), redis_port).sputnik_subscribers("r", subscribers, "r").yaml())}, "starting:",
             dir.file(log));
-    }
-
-    static std::uint16_t admin_port(const background_process& p) {
-        const std::string out = p.output();
-        const auto at = out.find("admin API on 127.0.0.1:");
-        return at == std::string::npos ? 0 : static_cast<std::uint16_t>(std::stoi(out.substr(at + 23)));
     }
 
     std::string open_session() {
@@ -109,7 +90,7 @@ TEST_F(redis_faults, redis_unreachable_at_start_means_not_ready_and_no_calls_the
     const std::uint16_t port = test::free_port();
     auto daemon = start(port, "log");
     ASSERT_TRUE(daemon->wait_for_output("Failed to connect to Redis")) << daemon->output();
-    test::http_client admin("127.0.0.1", admin_port(*daemon));
+    test::http_client admin("127.0.0.1", test::admin_port(*daemon));
     // Two seconds of asking: never ready, and not one CoWIN call it could not have recorded.
     int not_ready = 0;
     for (int i = 0; i < 20; ++i) {
@@ -135,7 +116,7 @@ TEST_F(redis_faults, slow_redis_then_cut_off_mid_fan_out_loses_nothing_and_readi
     test::tcp_proxy proxy(redis.port(), 5ms);  // about 10 ms added to every round trip
     auto daemon = start(proxy.port(), "log");
     ASSERT_TRUE(daemon->wait_for_output("poll district 363: ok", 60s)) << daemon->output();
-    test::http_client admin("127.0.0.1", admin_port(*daemon));
+    test::http_client admin("127.0.0.1", test::admin_port(*daemon));
 
     // Slow: the whole fan-out goes through, and the daemon stays ready throughout.
     const std::string first = open_session();
