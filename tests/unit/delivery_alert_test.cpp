@@ -127,6 +127,21 @@ TEST(alert, one_alert_per_channel_sharing_one_id_and_round_tripping) {
         EXPECT_EQ(encode(*back), encode(a));
         EXPECT_EQ(back->summary, summary_text(draft(2)));
     }
+    // The payload travels verbatim after the header line, newlines and quotes and all.
+    alert multi = alerts[1];
+    multi.text = "line one\n\"two\"\n";
+    EXPECT_EQ(decode(encode(multi))->text, multi.text);
+    EXPECT_EQ(encode(alerts[0]).substr(encode(alerts[0]).find('\n') + 1), alerts[0].body);
+    // The earlier form (the payload as a JSON string field) is still read.
+    const auto legacy = decode(R"({"id":"alt_1","channel":"webhook","sub":"s1","fetched_ms":1,"detected_ms":2,"attempt":1,)"
+                               R"("body":"{\"type\":\"slots.opened\"}","summary":"x"})");
+    ASSERT_TRUE(legacy.has_value());
+    EXPECT_EQ(legacy->body, R"({"type":"slots.opened"})");
+    EXPECT_EQ(legacy->attempt, 1);
+    // A header line that is not an alert, or a payload field in the new form, is refused.
+    EXPECT_FALSE(decode("{\"id\":\"a\"}\npayload").has_value());
+    EXPECT_FALSE(decode("{\"id\":\"a\",\"sub\":\"s\",\"channel\":\"webhook\",\"body\":\"x\"}\npayload").has_value());
+    EXPECT_FALSE(decode("\n").has_value());
     EXPECT_FALSE(decode("{}").has_value());
     EXPECT_FALSE(decode(R"({"id":"a","sub":"s","channel":"pigeon"})").has_value());
     EXPECT_FALSE(decode("not json").has_value());
