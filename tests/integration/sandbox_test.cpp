@@ -4,6 +4,9 @@
 
 #include <simdjson.h>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <ctime>
 #include <filesystem>
 #include <thread>
@@ -13,6 +16,7 @@
 
 #include "cowin/parser.hpp"
 #include "support/background.hpp"
+#include "support/daemon_config.hpp"
 #include "support/dates.hpp"
 #include "support/process.hpp"
 #include "support/tls_files.hpp"
@@ -144,6 +148,11 @@ TEST_F(sandbox, bad_control_requests_get_400_with_a_json_error) {
         {"PUT", "/sandbox/v1/hooks/a", R"({"script":[999]})", 400},
         {"PUT", "/sandbox/v1/telegram/chats/abc", R"({"blocked":true})", 400},
         {"PUT", "/sandbox/v1/telegram/chats/5", R"({"blocked":"yes"})", 400},
+        {"POST", "/sandbox/v1/telegram/storm", R"({"count":0})", 400},
+        {"POST", "/sandbox/v1/telegram/storm", R"({"retry_after":2})", 400},
+        {"POST", "/sandbox/v1/telegram/storm", R"({"count":5,"retry_after":0})", 400},
+        {"POST", "/sandbox/v1/churn", R"({})", 400},
+        {"POST", "/sandbox/v1/churn", R"({"paused":"yes"})", 400},
         {"GET", "/sandbox/v1/nothing-here", "", 404},
     };
     for (const auto& r : rows) {
@@ -183,9 +192,39 @@ TEST_F(sandbox, each_fault_mode_answers_as_scripted_then_recovers) {
     EXPECT_EQ(stalled.status, 0);
     EXPECT_FALSE(stalled.error.empty());
     EXPECT_EQ(client.get(target, ua).status, 200);
+    fault(R"({"endpoint":"calendarByDistrict","mode":"http429","delay":"7s"})");
+    auto limited = client.get(target, ua);
+    EXPECT_EQ(limited.status, 429);
+    EXPECT_EQ(limited.header("retry-after"), "7");
+    fault(R"({"endpoint":"calendarByDistrict","mode":"wrong_types"})");
+    auto wrong = client.get(target, ua);
+    EXPECT_EQ(wrong.status, 200);
+    EXPECT_TRUE(parser.parse(api::endpoint::calendar, wrong.body).has_value());
+    // Reset: the head with the full Content-Length, half the body, then RST (read raw: a client
+    // library may quietly try again).
+    fault(R"({"endpoint":"calendarByDistrict","mode":"reset"})");
+    {
+        const int fd = test::connect_loopback(proc.port());
+        ASSERT_GE(fd, 0);
+        const std::string get = "GET " + target + " HTTP/1.1\r\nHost: x\r\nUser-Agent: " + browser + "\r\n\r\n";
+        ASSERT_EQ(::send(fd, get.data(), get.size(), MSG_NOSIGNAL), static_cast<ssize_t>(get.size()));
+        std::string got;
+        char buf[65536];
+        ssize_t n = 0;
+        while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<std::size_t>(n));
+        const int err = errno;
+        ::close(fd);
+        EXPECT_EQ(n, -1);
+        EXPECT_EQ(err, ECONNRESET);
+        const auto head_end = got.find("\r\n\r\n");
+        ASSERT_NE(head_end, std::string::npos);
+        const auto length = std::stoul(got.substr(got.find("Content-Length: ") + 16));
+        EXPECT_LT(got.size() - head_end - 4, length);
+    }
+    EXPECT_EQ(client.get(target, ua).status, 200);
     auto stats = json(dom, client.get("/sandbox/v1/stats").body);
     EXPECT_EQ(stats["calls"]["calendarByDistrict"]["500"].get_int64().value(), 2);
-    EXPECT_EQ(stats["rejections"]["fault"].get_int64().value(), 7);
+    EXPECT_EQ(stats["rejections"]["fault"].get_int64().value(), 10);
 }
 
 TEST_F(sandbox, gzip_when_asked) {
@@ -286,9 +325,17 @@ TEST_F(sandbox, telegram_limits_and_errors) {
     auto entities = msg(9, "<script>x</script> & more");
     EXPECT_EQ(entities.status, 400);
     EXPECT_NE(entities.body.find("can't parse entities"), std::string::npos);
+    // A storm: the next two get 429 with the given retry_after, whatever the rate, then all is well.
+    ASSERT_EQ(client.request("POST", "/sandbox/v1/telegram/storm", R"({"count":2,"retry_after":3})").status, 200);
+    for (int chat : {300, 301}) {
+        auto stormy = msg(chat, "hi");
+        EXPECT_EQ(stormy.status, 429);
+        EXPECT_EQ(json(dom, stormy.body)["parameters"]["retry_after"].get_int64().value(), 3);
+    }
     auto got = json(dom, client.get("/sandbox/v1/telegram/messages").body);
     EXPECT_EQ(std::string(got["messages"].at(0)["text"].get_string().value()), "<b>slots</b> open &amp; waiting");
     EXPECT_GT(got["rejected_429"].get_int64().value(), 0);
+    EXPECT_EQ(got["storm_429"].get_int64().value(), 2);
 }
 
 TEST_F(sandbox, twilio_and_msg91_shapes) {
