@@ -1,6 +1,7 @@
 #include "poll/poller.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -16,6 +17,7 @@ namespace cowin::poll {
 
 namespace net = boost::asio;
 using namespace std::chrono_literals;
+using namespace boost::asio::experimental::awaitable_operators;
 
 std::vector<std::pair<target_key, int>> targets_of(const config::config& c) {
     std::map<target_key, int> wanted;
@@ -140,8 +142,11 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
     out.target = k;
     const auto now = clock::now();
     const std::string url = api::calendar_url(cowin_.base_url, k, api::india_date(now));
-    http::response r = co_await client_.get(url, api::request_headers(cowin_));
-    if (r.ok()) out.answered = std::chrono::steady_clock::now();
+    // The stored snapshot is read while CoWIN answers: its round trip to Redis (and its decoding)
+    // leaves the path from the answer to the alerts.
+    auto both = co_await (fetch(url, &out) && load_previous(k.store_key()));
+    http::response r = std::move(std::get<0>(both));
+    loaded_snapshot loaded = std::move(std::get<1>(both));
     auto finish = [&] {
         out.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
         return out;
@@ -190,7 +195,8 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
     ever_succeeded_ = true;
 
     const std::string key = k.store_key();
-    auto previous = co_await store_.load(key);
+    if (!loaded.failure.empty()) throw std::runtime_error(loaded.failure);
+    std::optional<state::stored_snapshot>& previous = loaded.snap;
     const std::uint64_t fp = api::fingerprint(r.body);
     const std::uint64_t expected = previous ? previous->snap.fingerprint : 0;
     if (previous && previous->snap.fingerprint == fp) {
@@ -251,6 +257,22 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
     out.alerts = alerts.size();
     if (!alerts.empty() && on_alerts) on_alerts(std::move(alerts));
     co_return finish();
+}
+
+net::awaitable<http::response> poller::fetch(std::string url, poll_outcome* out) {
+    http::response r = co_await client_.get(std::move(url), api::request_headers(cowin_));
+    if (r.ok()) out->answered = std::chrono::steady_clock::now();
+    co_return r;
+}
+
+net::awaitable<poller::loaded_snapshot> poller::load_previous(std::string key) {
+    loaded_snapshot out;
+    try {
+        out.snap = co_await store_.load(std::move(key));
+    } catch (const std::exception& e) {
+        out.failure = e.what();
+    }
+    co_return out;
 }
 
 void poller::set_targets(const std::vector<std::pair<target_key, int>>& targets) {

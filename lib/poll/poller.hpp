@@ -85,7 +85,15 @@ public:
     std::int64_t polls() const { return polls_; }
 
 private:
+    struct loaded_snapshot {
+        std::optional<state::stored_snapshot> snap;
+        std::string failure;  ///< why it could not be read (Redis away); empty when it was
+    };
     boost::asio::awaitable<poll_outcome> poll_once(const target_key& k);
+    /// The calendar call; notes in `out` when an answer came.
+    boost::asio::awaitable<http::response> fetch(std::string url, poll_outcome* out);
+    /// The stored snapshot of `key`; never throws.
+    boost::asio::awaitable<loaded_snapshot> load_previous(std::string key);
     /// Learns which districts a pincode's centres lie in, and marks covered pincodes.
     bool learn_locations(const target_key& k);  ///< true when something new was learned
     void update_coverage();
