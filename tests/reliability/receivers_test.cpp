@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <cstdio>
 #include <sstream>
 #include <thread>
@@ -15,6 +16,7 @@
 
 #include "support/background.hpp"
 #include "support/daemon_config.hpp"
+#include "support/hook_history.hpp"
 #include "support/http_client.hpp"
 #include "support/prometheus.hpp"
 #include "support/redis_server.hpp"
@@ -93,10 +95,12 @@ TEST(reliability, bad_receivers_do_not_hold_up_healthy_ones_and_dead_letters_are
     const std::string path = dir.write("c.yaml", cfg.yaml());
     background_process d({COWIN_NOTIFIER_BIN, "--config", path}, "starting:", dir.file("log"));
     ASSERT_TRUE(d.wait_for_output("poll district 363: ok")) << d.output();
+    std::set<std::string> opened;
     auto open = [&](const char* vaccine) {
-        ASSERT_EQ(a.request("POST", "/sandbox/v1/sessions/open",
-                            std::string(R"({"district_id":363,"capacity":9,"vaccine":")") + vaccine + "\"}").status,
-                  200);
+        auto r = a.request("POST", "/sandbox/v1/sessions/open", std::string(R"({"district_id":363,"capacity":9,"vaccine":")") + vaccine + "\"}");
+        ASSERT_EQ(r.status, 200);
+        simdjson::dom::parser sp;
+        opened.insert(std::string(sp.parse(r.body)["sessions"].at(0)["session_id"].get_string().value()));
     };
 
     // Without the bad ones: ZYCOV-D only the healthy subscribers want.
@@ -156,13 +160,20 @@ TEST(reliability, bad_receivers_do_not_hold_up_healthy_ones_and_dead_letters_are
     for (auto at = out.find("deactivated"); at != std::string::npos; at = out.find("deactivated", at + 1)) ++deactivated;
     EXPECT_GE(deactivated, static_cast<std::size_t>(gone + blocked_chats));
 
+    // The healthy receivers' own history: both openings each, once by id.
+    const auto healthy_history = test::read_hook_history(a, "healthy", opened);
+    EXPECT_EQ(healthy_history.pairs_delivered(), static_cast<std::size_t>(2 * healthy));
+    EXPECT_EQ(healthy_history.pairs_duplicated(), 0u);
+    EXPECT_EQ(healthy_history.foreign, 0u);
     const double p99_alone = p99(alone), p99_beside = p99(beside);
     std::printf("receivers: healthy p99 %.0f ms alone, %.0f ms beside the bad ones (%.1fx); webhook delivered %.0f of %.0f "
                 "(flaky after 2 failures, throttled after Retry-After), dead letters %.0f (expected %.0f: %d stalled, %d gone); "
-                "telegram delivered %.0f, dead %.0f (expected %d blocked), storm 429s %lld, limit 429s %lld; alerts expected %.0f, lost %.0f\n",
+                "telegram delivered %.0f, dead %.0f (expected %d blocked), storm 429s %lld, limit 429s %lld; alerts expected %.0f, lost %.0f; "
+                "healthy receivers: %s\n",
                 p99_alone, p99_beside, p99_alone > 0 ? p99_beside / p99_alone : 0.0, delivered_webhook, want_delivered_webhook,
                 dead_webhook, want_dead_webhook, slow, gone, delivered_telegram, dead_telegram, blocked_chats,
-                static_cast<long long>(storm_429), static_cast<long long>(limit_429), expected, lost);
+                static_cast<long long>(storm_429), static_cast<long long>(limit_429), expected, lost,
+                healthy_history.summary(2 * healthy).c_str());
     EXPECT_EQ(d.stop(), 0) << d.output();
 }
 
