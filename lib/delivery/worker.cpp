@@ -121,14 +121,8 @@ net::awaitable<void> worker::run() {
         }
         bool got = !batch.empty();
         if (got) {
-            try {
-                co_await start(batch, ex);
-            } catch (const std::exception& e) {
-                log_.warning("delivery: could not start ", batch.size(), " alerts (", e.what(), "); trying again");
-                held = std::move(batch);
-                got = false;
-                woken_ = false;
-            }
+            held = co_await start(std::move(batch), ex);
+            if (!held.empty()) got = woken_ = false;  // Redis is failing: a tick before trying again
         }
         if (got || woken_) continue;
         tick_->expires_after(250ms);
@@ -168,31 +162,39 @@ void worker::report(const alert& a, const outcome& o, std::string settled) {
 }
 
 // Decodes a batch and reads its subscriptions in one pipelined round trip, then delivers each alert
-// on its own coroutine. Throws (having settled nothing) when the subscriptions cannot be read, so
-// the caller can start the same batch again.
-net::awaitable<void> worker::start(std::vector<taken> batch, net::any_io_executor ex) {
-    std::vector<std::pair<taken, alert>> ready;
-    std::vector<const taken*> undecodable;
+// on its own coroutine. When the subscriptions cannot be read (Redis away) nothing is settled and the
+// batch comes back, to be started on a later turn; empty when it was started.
+net::awaitable<std::vector<taken>> worker::start(std::vector<taken> batch, net::any_io_executor ex) {
+    std::vector<std::optional<alert>> decoded;
+    decoded.reserve(batch.size());
     std::vector<std::string> ids;
     for (const auto& t : batch) {
-        auto a = decode(t.blob);
-        if (!a) {
-            undecodable.push_back(&t);
+        decoded.push_back(decode(t.blob));
+        if (decoded.back()) ids.push_back(decoded.back()->subscription_id);
+    }
+    std::vector<std::optional<subs::record>> records;
+    try {
+        records = co_await subs_.get_many(std::move(ids));
+    } catch (const std::exception& e) {
+        log_.warning("delivery: could not start ", batch.size(), " alerts (", e.what(), "); trying again");
+        co_return batch;
+    }
+    std::size_t next_record = 0, started = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (!decoded[i]) {
+            audit_record note{std::string(), std::string(), std::string("unknown"), std::string("dead"),
+                              std::string("undecodable outbox entry"), now_ms(), std::string()};
+            try {
+                co_await box_.dead(batch[i].entry_id, batch[i].blob, "undecodable outbox entry", std::move(note));
+                metrics_.add("alerts_dead_lettered_total", metrics::labels({{"channel", "unknown"}}));
+            } catch (const std::exception& e) {
+                // Left unacknowledged: taken over after reclaim_after and tried again.
+                log_.warning("delivery: could not dead-letter an undecodable entry: ", e.what());
+            }
             continue;
         }
-        ids.push_back(a->subscription_id);
-        ready.emplace_back(t, std::move(*a));
-    }
-    auto records = co_await subs_.get_many(std::move(ids));
-    for (const taken* t : undecodable) {
-        audit_record note{std::string(), std::string(), std::string("unknown"), std::string("dead"),
-                          std::string("undecodable outbox entry"), now_ms(), std::string()};
-        co_await box_.dead(t->entry_id, t->blob, "undecodable outbox entry", std::move(note));
-        metrics_.add("alerts_dead_lettered_total", metrics::labels({{"channel", "unknown"}}));
-    }
-    for (std::size_t i = 0; i < ready.size(); ++i) {
         ++in_flight_;
-        net::co_spawn(ex, deliver(std::move(ready[i].first), std::move(ready[i].second), std::move(records[i])),
+        net::co_spawn(ex, deliver(std::move(batch[i]), std::move(*decoded[i]), std::move(records[next_record++])),
                       [this](std::exception_ptr e) {
                           --in_flight_;
                           // The loop stopped taking for want of room: there is some again.
@@ -213,8 +215,9 @@ net::awaitable<void> worker::start(std::vector<taken> batch, net::any_io_executo
         // connect). Yielding after the first ones lets the event loop complete their connects and
         // send their requests while the rest start, instead of after all 32 have started. Only the
         // first few: a yield per attempt costs a turn of the loop each (fan-out fell about 20 %).
-        if (i < 2) co_await net::post(ex, net::use_awaitable);
+        if (++started <= 2) co_await net::post(ex, net::use_awaitable);
     }
+    co_return std::vector<taken>{};
 }
 
 net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::record> rec) {

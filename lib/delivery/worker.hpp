@@ -74,7 +74,7 @@ public:
                                                                double unit_random);
 
 private:
-    boost::asio::awaitable<void> start(std::vector<taken> batch, boost::asio::any_io_executor ex);
+    boost::asio::awaitable<std::vector<taken>> start(std::vector<taken> batch, boost::asio::any_io_executor ex);
     boost::asio::awaitable<void> deliver(taken t, alert a, std::optional<subs::record> rec);
     boost::asio::awaitable<void> settle(const taken& t, alert a, outcome o);
     boost::asio::awaitable<void> acquire(const std::string& host);
