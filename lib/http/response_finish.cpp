@@ -8,8 +8,6 @@
 
 namespace cowin::http {
 
-namespace {
-
 bool gunzip(const std::string& in, std::string& out, std::size_t limit) {
     z_stream z{};
     if (inflateInit2(&z, 15 + 32) != Z_OK) return false;  // gzip or zlib, auto-detected
@@ -29,8 +27,6 @@ bool gunzip(const std::string& in, std::string& out, std::size_t limit) {
     inflateEnd(&z);
     return rc == Z_STREAM_END;
 }
-
-}  // namespace
 
 response finish_response(boost::beast::http::response<boost::beast::http::string_body>& res, std::size_t body_limit) {
     response out;

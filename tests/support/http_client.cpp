@@ -1,4 +1,5 @@
 #include "support/http_client.hpp"
+#include "http/response_finish.hpp"
 #include "util/text.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -6,7 +7,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <zlib.h>
 
 namespace cowin::test {
 
@@ -100,21 +100,8 @@ http_answer http_client::request(const std::string& method, const std::string& t
 }
 
 std::string gunzip(const std::string& in) {
-    z_stream z{};
-    inflateInit2(&z, 15 + 16);
     std::string out;
-    char buf[16384];
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    z.avail_in = static_cast<uInt>(in.size());
-    int rc = Z_OK;
-    while (rc == Z_OK) {
-        z.next_out = reinterpret_cast<Bytef*>(buf);
-        z.avail_out = sizeof buf;
-        rc = inflate(&z, Z_NO_FLUSH);
-        out.append(buf, sizeof buf - z.avail_out);
-    }
-    inflateEnd(&z);
-    return rc == Z_STREAM_END ? out : std::string{};
+    return cowin::http::gunzip(in, out, std::size_t{1} << 30) ? out : std::string{};
 }
 
 }  // namespace cowin::test
