@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 using test::background_process;
 
 TEST(reliability, cowin_faults_in_sequence_leave_the_daemon_up_within_budget_and_without_false_alerts) {
-    background_process sandbox(test::sandbox_command({"--districts", "363", "--centres-per-district", "5", "--rate-limit", "600/1m"}),
+    background_process sandbox(test::district_363_sandbox(),
                                "listening on");
     test::http_client control("127.0.0.1", sandbox.port());
     const std::string secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

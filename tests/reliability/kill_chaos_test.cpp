@@ -39,7 +39,7 @@ std::uint64_t chaos_seed() {
 
 TEST(reliability, sigkill_at_random_points_during_polling_and_fan_out_loses_no_alert) {
     test::redis_server redis{test::free_port(), test::redis_server::durability::aof_always};
-    background_process sandbox(test::sandbox_command({"--districts", "363", "--centres-per-district", "5", "--rate-limit", "600/1m"}),
+    background_process sandbox(test::district_363_sandbox(),
                                "listening on");
     test::http_client control("127.0.0.1", sandbox.port());
     // 15 ms per delivery, 8 at a time: a fan-out of 200 takes about 400 ms, so kills land inside it.

@@ -53,7 +53,7 @@ double p99(std::vector<double> v) {
 
 TEST(reliability, bad_receivers_do_not_hold_up_healthy_ones_and_dead_letters_are_exact) {
     test::redis_server redis;
-    background_process cowin(test::sandbox_command({"--districts", "363", "--centres-per-district", "5", "--rate-limit", "600/1m"}),
+    background_process cowin(test::district_363_sandbox(),
                              "listening on");
     background_process bad(test::sandbox_command(), "listening on");  // another host for the bad receivers
     test::http_client a("127.0.0.1", cowin.port()), b("127.0.0.1", bad.port());

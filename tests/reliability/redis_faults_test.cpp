@@ -32,7 +32,7 @@ const char* const secret = test::webhook_secret;
 
 class redis_faults : public ::testing::Test {
 protected:
-    background_process sandbox{test::sandbox_command({"--districts", "363", "--centres-per-district", "5", "--rate-limit", "600/1m"}),
+    background_process sandbox{test::district_363_sandbox(),
                                "listening on"};
     test::http_client control{"127.0.0.1", sandbox.port()};
     test::temp_dir dir;

@@ -27,6 +27,10 @@ std::string webhook_subscriber(const std::string& id, const std::string& vaccine
            url + "\", secret: \"" + webhook_secret + "\" }\n";
 }
 
+std::vector<std::string> district_363_sandbox() {
+    return sandbox_command({"--districts", "363", "--centres-per-district", "5", "--rate-limit", "600/1m"});
+}
+
 std::uint16_t admin_port(const background_process& daemon) {
     const std::string out = daemon.output();
     const auto at = out.find("admin API on 127.0.0.1:");

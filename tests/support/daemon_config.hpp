@@ -4,6 +4,7 @@
 // the subscriptions the test lists. Also what the tests read back from a running daemon.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "support/background.hpp"
 
@@ -29,6 +30,10 @@ struct daemon_config {
 
 /// One subscription of district 363 for `vaccines` by signed webhook to `url`.
 std::string webhook_subscriber(const std::string& id, const std::string& vaccines, const std::string& url);
+
+/// cowin-sandbox as the daemon-level tests run it: district 363 with 5 centres, 600 calls a minute
+/// (daemon_config's budget).
+std::vector<std::string> district_363_sandbox();
 
 /// The admin API's port, from the daemon's startup line; 0 before it.
 std::uint16_t admin_port(const background_process& daemon);
