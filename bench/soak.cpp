@@ -20,6 +20,7 @@
 #include "background.hpp"
 #include "http_call.hpp"
 #include "subscription_writer.hpp"
+#include "support/prometheus.hpp"
 
 using namespace cowin;
 using namespace std::chrono_literals;
@@ -38,17 +39,16 @@ int open_fds(long pid) {
     return n;
 }
 
-// Sums a counter over its label sets ("name{...} value" lines of the Prometheus text).
-double metric(const std::string& text, const std::string& name, const std::string& label = "") {
+// A metric summed over its label sets (or those with channel="<channel>"), from the Prometheus text
+// read by the tests' checker; 0 when the text is empty (the daemon gone).
+double metric(const std::string& text, const std::string& name, const std::string& channel = "") {
+    const auto parsed = test::parse_prometheus(text);
+    const std::string family = "cowin_notifier_" + name;
     double sum = 0;
-    for (std::size_t at = text.find("\ncowin_notifier_" + name); at != std::string::npos;
-         at = text.find("\ncowin_notifier_" + name, at + 1)) {
-        const auto end = text.find('\n', at + 1);
-        const std::string line = text.substr(at + 1, end - at - 1);
-        const auto rest = line.substr(15 + name.size());
-        if (!rest.empty() && rest[0] != ' ' && rest[0] != '{') continue;  // a longer name
-        if (!label.empty() && line.find(label) == std::string::npos) continue;
-        sum += std::stod(line.substr(line.rfind(' ') + 1));
+    for (const auto& [key, value] : parsed.samples) {
+        if (key.substr(0, key.find('{')) != family) continue;
+        if (!channel.empty() && key.find("channel=\"" + channel + "\"") == std::string::npos) continue;
+        sum += value;
     }
     return sum;
 }
@@ -140,8 +140,8 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(1s);
     }
     const double enqueued = metric(text, "alerts_enqueued_total");
-    const double delivered_webhook = metric(text, "alerts_delivered_total", "\"webhook\"");
-    const double delivered_telegram = metric(text, "alerts_delivered_total", "\"telegram\"");
+    const double delivered_webhook = metric(text, "alerts_delivered_total", "webhook");
+    const double delivered_telegram = metric(text, "alerts_delivered_total", "telegram");
     const double dead = metric(text, "alerts_dead_lettered_total");
     const double waiting = metric(text, "outbox_depth");
     const double lost = enqueued - delivered_webhook - delivered_telegram - dead - waiting;
