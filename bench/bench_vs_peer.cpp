@@ -178,17 +178,11 @@ int main() {
         std::this_thread::sleep_for(1s);
         const long daemon_pid = bench::start_background(std::string(COWIN_BIN_DIR) + "/cowin-notifier --config " + dir + "/c.yaml");
         std::this_thread::sleep_for(2s);
-        const auto opened = run_schedule(sandbox, seed);
+        ours = judge(subs, run_schedule(sandbox, seed), hooks.requests(), "/ours");
         sandbox_calls(sandbox, ours);
         bench::stop(daemon_pid);
         bench::stop(sandbox_pid);
         bench::stop(redis_pid);
-        ours = [&] {
-            auto r = judge(subs, opened, hooks.requests(), "/ours");
-            r.calls = ours.calls;
-            r.refused = ours.refused;
-            return r;
-        }();
     }
     // The peer, on a fresh sandbox with the same seed and schedule.
     outcome peer;
@@ -210,14 +204,10 @@ int main() {
                                                       sandbox + " " + dir + "/subs.json " + hook + "/peer " +
                                                       std::to_string(budget_calls) + " 60 " + std::to_string(duration));
         std::this_thread::sleep_for(2s);
-        const auto opened = run_schedule(sandbox, seed);
+        peer = judge(subs, run_schedule(sandbox, seed), hooks.requests(), "/peer");
         sandbox_calls(sandbox, peer);
         bench::stop(peer_pid);
         bench::stop(sandbox_pid);
-        const auto calls = peer.calls, refused = peer.refused;
-        peer = judge(subs, opened, hooks.requests(), "/peer");
-        peer.calls = calls;
-        peer.refused = refused;
     }
     std::system(("rm -rf " + dir).c_str());
 
