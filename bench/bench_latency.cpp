@@ -23,6 +23,7 @@
 #include "background.hpp"
 #include "hook_receiver.hpp"
 #include "delivery/alert.hpp"
+#include "delivery/handoff.hpp"
 #include "delivery/outbox.hpp"
 #include "delivery/senders.hpp"
 #include "delivery/worker.hpp"
@@ -112,6 +113,7 @@ int main() {
         t_alerts = steady::now();
         worker.wake();
     };
+    delivery::hand_off(poller, worker);
     poller.on_poll = [&](const poll::poll_outcome& o) {
         if (o.alerts > 0) answered = o.answered;
     };
@@ -121,6 +123,7 @@ int main() {
     };
 
     double floor_p50 = 0, floor_p99 = 0;
+    std::string commandstats;
     // Built here: GCC 12 mishandles braced lists inside coroutines.
     const std::vector<std::pair<std::string, std::string>> json_headers(1, {"Content-Type", "application/json"});
     const std::vector<std::pair<poll::target_key, int>> targets(1, {poll::target_key{poll::target_key::kind::district, polled}, 1});
@@ -128,6 +131,8 @@ int main() {
         if (!co_await store.ensure_ready()) std::abort();
         co_await service.load({});
         std::printf("loaded %zu subscriptions; %zu written for district %d\n", service.index().size(), in_polled, polled);
+        std::vector<std::string> reset{"CONFIG", "RESETSTAT"};
+        co_await store.run(std::move(reset), "CONFIG RESETSTAT");
         auto ex = co_await net::this_coro::executor;
         net::co_spawn(ex, worker.run(), net::detached);
         poller.set_targets(targets);
@@ -160,6 +165,8 @@ int main() {
         }
         poller.stop();
         worker.stop();
+        std::vector<std::string> info{"INFO", "commandstats"};
+        commandstats = (co_await store.run(std::move(info), "INFO")).str;
         // The floor: the same client posting one signed-size body straight to the receiver.
         std::vector<double> floor;
         const std::string body(600, 'x');
@@ -180,6 +187,16 @@ int main() {
                 delivered, wrong);
     std::printf("stages (p50 from the answer): matching starts %.2f ms, rendering %.2f ms, rendered %.2f ms, committed %.2f ms\n",
                 bench::percentile(st_match, 0.5), bench::percentile(st_outbox, 0.5), bench::percentile(st_rendered, 0.5), bench::percentile(st_alerts, 0.5));
+    // Redis's own time, from its counters: per commit (MULTI/EXEC: the snapshot, the XADDs, the claim)
+    // and per settling script (a batch of finished attempts).
+    for (auto [name, what] : {std::pair{"exec", "commit"}, std::pair{"eval", "settling batch"}}) {
+        const auto at = commandstats.find(std::string("cmdstat_") + name + ":calls=");
+        long long calls = 0, usec = 0;
+        if (at != std::string::npos &&
+            std::sscanf(commandstats.c_str() + at, "%*[^=]=%lld,usec=%lld", &calls, &usec) == 2 && calls > 0) {
+            std::printf("Redis time per %s: %.0f us (%lld of them)\n", what, static_cast<double>(usec) / static_cast<double>(calls), calls);
+        }
+    }
     bench::report report;
     report.add({"detection_to_first_webhook_byte_p50", bench::percentile(latencies_ms, 0.50), "ms", "client straight to receiver",
                 floor_p50, "target p99", 5});

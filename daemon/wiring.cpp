@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "delivery/alert.hpp"
+#include "delivery/handoff.hpp"
 #include "subs/index.hpp"
 
 namespace cowin::daemon {
@@ -101,6 +102,7 @@ void wire_delivery(metrics::registry& reg, const log::logger& log, poll::poller&
         note_alerts(log, reg, subs.index(), a);
         worker.wake();
     };
+    delivery::hand_off(poller, worker);
     // Told once (a new subscription): not part of any poll's commit, so added on their own.
     subs.on_alerts = [&, to_outbox, ex](std::vector<subs::alert_draft>&& a) {
         note_alerts(log, reg, subs.index(), a);

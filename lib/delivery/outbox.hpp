@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "state/store.hpp"
+
 namespace cowin::state {
 class redis_store;
 struct memory_outbox_log;
@@ -26,10 +28,11 @@ struct memory_outbox_log;
 
 namespace cowin::delivery {
 
-struct taken {
-    std::string entry_id;  ///< the stream entry, for done/later/dead
-    std::string blob;      ///< delivery::encode(alert)
-};
+/// The Redis consumer group every worker reads the outbox through.
+inline constexpr const char* consumer_group = "delivery";
+
+/// An entry this consumer holds: its stream id (for done/later/dead) and delivery::encode(alert).
+using taken = state::claimed_entry;
 
 struct audit_record {
     std::string alert_id, subscription_id, channel, status, detail;

@@ -19,7 +19,7 @@ namespace net = boost::asio;
 using state::redis_reply;
 
 namespace {
-constexpr const char* group = "delivery";
+constexpr const char* group = consumer_group;
 
 // [[id, [field, value, ...]], ...] -> the "a" field of each.
 std::vector<taken> entries_of(const redis_reply& list) {

@@ -20,10 +20,6 @@ namespace net = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
-// Small batches: the first alert of a burst is on its way after 32 are read and looked up, not 256
-// (about 2 ms sooner with 134 alerts in bench_latency); the loop comes straight back for the rest.
-constexpr int take_batch = 32;
-
 std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -75,6 +71,80 @@ void worker::wake() {
     if (tick_) tick_->cancel();
 }
 
+struct worker::prefetched {
+    explicit prefetched(net::any_io_executor ex) : done(std::move(ex), std::chrono::steady_clock::time_point::max()) {}
+    std::vector<std::string> ids;
+    std::vector<std::optional<subs::record>> records;  ///< empty when the read failed
+    std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
+    bool ready = false;
+    net::steady_timer done;  ///< cancelled when ready
+};
+
+void worker::prefetch(std::vector<std::string> subscription_ids) {
+    if (!tick_ || stopping_ || subscription_ids.empty()) return;
+    auto ex = tick_->get_executor();
+    prefetched_ = std::make_shared<prefetched>(ex);
+    prefetched_->ids = std::move(subscription_ids);
+    net::co_spawn(ex, read_ahead(prefetched_), net::detached);
+}
+
+net::awaitable<void> worker::read_ahead(std::shared_ptr<prefetched> p) {
+    try {
+        p->records = co_await subs_.get_many(p->ids);
+    } catch (const std::exception&) {
+        p->records.clear();  // read again when needed, with the error reported then
+    }
+    p->ready = true;
+    p->done.cancel();
+}
+
+net::awaitable<std::vector<std::optional<subs::record>>> worker::records_of(std::vector<std::string> ids) {
+    std::vector<std::optional<subs::record>> out(ids.size());
+    std::vector<bool> found(ids.size(), false);
+    // A prefetch is for the batch right after a commit; an old one (its commit failed) is dropped.
+    auto p = std::move(prefetched_);
+    prefetched_.reset();
+    if (p && std::chrono::steady_clock::now() - p->at < 1s) {
+        if (!p->ready) co_await p->done.async_wait(net::as_tuple(net::use_awaitable));
+        std::map<std::string_view, std::size_t> at;
+        for (std::size_t i = 0; i < p->records.size() && i < p->ids.size(); ++i) at.emplace(p->ids[i], i);
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            auto it = at.find(ids[i]);
+            if (it == at.end()) continue;
+            out[i] = p->records[it->second];
+            found[i] = true;
+        }
+    }
+    std::vector<std::string> missing;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (!found[i]) missing.push_back(ids[i]);
+    }
+    if (missing.empty()) co_return out;
+    auto read = co_await subs_.get_many(std::move(missing));
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < ids.size() && next < read.size(); ++i) {
+        if (!found[i]) out[i] = std::move(read[next++]);
+    }
+    co_return out;
+}
+
+void worker::deliver_claimed(std::vector<taken> entries) {
+    if (!tick_ || stopping_) {
+        // Not running (yet, or any more): held, so the loop starts them, or a restart takes them over.
+        for (auto& t : entries) held_.push_back(std::move(t));
+        return;
+    }
+    auto ex = tick_->get_executor();
+    net::co_spawn(ex, start_claimed(std::move(entries), ex), net::detached);
+}
+
+net::awaitable<void> worker::start_claimed(std::vector<taken> batch, net::any_io_executor ex) {
+    auto back = co_await start(std::move(batch), ex);
+    if (back.empty()) co_return;
+    for (auto& t : back) held_.push_back(std::move(t));
+    wake();
+}
+
 // Duties, each turn: move due retries back into the outbox (every second), take over alerts a dead
 // process held (every 5 s), take new ones and start delivering each; sleep until woken or 250 ms.
 net::awaitable<void> worker::run() {
@@ -83,12 +153,9 @@ net::awaitable<void> worker::run() {
     bool prepared = false;
     auto last_promote = std::chrono::steady_clock::time_point{};
     auto last_reclaim = std::chrono::steady_clock::time_point{};
-    // Taken (so held by this consumer) but not started because Redis failed under them: started on a
-    // later turn, not left for reclaim_after.
-    std::vector<taken> held;
     while (!stopping_) {
-        std::vector<taken> batch = std::move(held);
-        held.clear();
+        std::vector<taken> batch = std::move(held_);
+        held_.clear();
         try {
             if (!prepared) {
                 co_await box_.prepare();
@@ -113,7 +180,7 @@ net::awaitable<void> worker::run() {
             const int room = settings_.max_in_flight - static_cast<int>(in_flight_);
             starved_ = room <= 0;
             if (room > 0) {
-                for (auto& t : co_await box_.take(settings_.consumer, std::min(room, take_batch))) batch.push_back(std::move(t));
+                for (auto& t : co_await box_.take(settings_.consumer, std::min(room, batch_size))) batch.push_back(std::move(t));
             }
         } catch (const std::exception& e) {
             log_.warning("delivery: the outbox is unavailable (", e.what(), "); retrying");
@@ -121,8 +188,11 @@ net::awaitable<void> worker::run() {
         }
         bool got = !batch.empty();
         if (got) {
-            held = co_await start(std::move(batch), ex);
-            if (!held.empty()) got = woken_ = false;  // Redis is failing: a tick before trying again
+            auto back = co_await start(std::move(batch), ex);
+            if (!back.empty()) {
+                got = woken_ = false;  // Redis is failing: a tick before trying again
+                for (auto& t : back) held_.push_back(std::move(t));
+            }
         }
         if (got || woken_) continue;
         tick_->expires_after(250ms);
@@ -174,7 +244,7 @@ net::awaitable<std::vector<taken>> worker::start(std::vector<taken> batch, net::
     }
     std::vector<std::optional<subs::record>> records;
     try {
-        records = co_await subs_.get_many(std::move(ids));
+        records = co_await records_of(std::move(ids));
     } catch (const std::exception& e) {
         log_.warning("delivery: could not start ", batch.size(), " alerts (", e.what(), "); trying again");
         co_return batch;

@@ -248,13 +248,20 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
     }
     std::vector<std::string> entries;
     if (to_outbox && !alerts.empty()) entries = to_outbox(alerts);
-    if (!co_await store_.commit_with_alerts(key, expected, std::move(next), std::move(entries))) {
+    state::outbox_claim claim_now;
+    if (on_claimed && !entries.empty()) claim_now = claim;
+    if (before_commit && !alerts.empty()) before_commit(alerts);
+    state::commit_outcome committed =
+        co_await store_.commit_with_alerts(key, expected, std::move(next), std::move(entries), std::move(claim_now));
+    if (!committed.stored) {
         out.result = "superseded by another writer; will poll again";
         co_return finish();
     }
     scheduler_.succeeded(k, now);
     out.result = "ok";
     out.alerts = alerts.size();
+    // Delivery first: everything else here can wait the few microseconds it takes to start.
+    if (!committed.claimed.empty()) on_claimed(std::move(committed.claimed));
     if (!alerts.empty() && on_alerts) on_alerts(std::move(alerts));
     co_return finish();
 }
@@ -268,7 +275,7 @@ net::awaitable<http::response> poller::fetch(std::string url, poll_outcome* out)
 net::awaitable<poller::loaded_snapshot> poller::load_previous(std::string key) {
     loaded_snapshot out;
     try {
-        out.snap = co_await store_.load(std::move(key));
+        out.snap = co_await store_.load_for_commit(std::move(key));
     } catch (const std::exception& e) {
         out.failure = e.what();
     }

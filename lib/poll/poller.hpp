@@ -71,6 +71,14 @@ public:
     std::function<void(std::vector<subs::alert_draft>&&)> on_alerts;
     /// The outbox entries of a poll's drafts, committed with its snapshot in one atomic step.
     std::function<std::vector<std::string>(const std::vector<subs::alert_draft>&)> to_outbox;
+    /// With on_claimed set, each commit also takes up to `claim.count` entries for this process's
+    /// delivery (as consumer `claim.consumer`) and hands them over here: the first alerts of a poll go
+    /// out without waiting for the worker to read them back.
+    state::outbox_claim claim;
+    std::function<void(std::vector<state::claimed_entry>&&)> on_claimed;
+    /// Called with a poll's drafts just before its commit is sent (to read what their delivery will
+    /// need meanwhile).
+    std::function<void(const std::vector<subs::alert_draft>&)> before_commit;
 
     /// The wanted targets changed (subscriptions added or removed).
     void set_targets(const std::vector<std::pair<target_key, int>>& targets);

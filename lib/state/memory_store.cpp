@@ -8,14 +8,25 @@ boost::asio::awaitable<std::optional<stored_snapshot>> memory_store::load(std::s
     co_return it->second;
 }
 
-boost::asio::awaitable<bool> memory_store::commit_with_alerts(std::string target, std::uint64_t expected,
-                                                              stored_snapshot next, std::vector<std::string> alerts) {
+boost::asio::awaitable<bool> store::commit(std::string target, std::uint64_t expected, stored_snapshot next) {
+    std::vector<std::string> none;
+    outbox_claim nothing;
+    const commit_outcome out = co_await commit_with_alerts(std::move(target), expected, std::move(next), std::move(none),
+                                                           std::move(nothing));
+    co_return out.stored;
+}
+
+boost::asio::awaitable<commit_outcome> memory_store::commit_with_alerts(std::string target, std::uint64_t expected,
+                                                                        stored_snapshot next,
+                                                                        std::vector<std::string> alerts, outbox_claim) {
+    commit_outcome out;
     auto it = snapshots_.find(target);
     const std::uint64_t current = it == snapshots_.end() ? 0 : it->second.snap.fingerprint;
-    if (current != expected) co_return false;
+    if (current != expected) co_return out;
     snapshots_[target] = std::move(next);
     for (auto& a : alerts) outbox_.add(std::move(a));
-    co_return true;
+    out.stored = true;
+    co_return out;
 }
 
 }  // namespace cowin::state

@@ -1,5 +1,6 @@
 #include "state/redis_store.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -10,12 +11,33 @@ namespace cowin::state {
 namespace net = boost::asio;
 using namespace std::chrono_literals;
 
+// ARGV: expected fingerprint, new fingerprint, snapshot, claim count, group, consumer, then the alerts.
+// The claim is a plain XREADGROUP in the same script, so it is atomic with the alerts it takes; under
+// pcall, because a group not created yet (no worker has started) must not fail a commit whose writes
+// are already made. Answers 0, or 1 then per claimed entry: its id, the index of the alert it holds in
+// ARGV (0 when it is an older entry) and, for an older entry only, its blob.
 const char* redis_store::commit_script() {
     return "local cur = redis.call('HGET', KEYS[1], 'fp')\n"
            "if (cur or '0') ~= ARGV[1] then return 0 end\n"
            "redis.call('HSET', KEYS[1], 'fp', ARGV[2], 'data', ARGV[3])\n"
-           "for i = 4, #ARGV do redis.call('XADD', KEYS[2], '*', 'a', ARGV[i]) end\n"
-           "return 1\n";
+           "local mine = {}\n"
+           "for i = 7, #ARGV do mine[redis.call('XADD', KEYS[2], '*', 'a', ARGV[i])] = i - 6 end\n"
+           "local out = {1}\n"
+           "if tonumber(ARGV[4]) > 0 then\n"
+           "  local ok, r = pcall(redis.call, 'XREADGROUP', 'GROUP', ARGV[5], ARGV[6], 'COUNT', ARGV[4], 'STREAMS', KEYS[2], '>')\n"
+           "  if ok and r then\n"
+           "    for _, e in ipairs(r[1][2]) do\n"
+           "      local blob = ''\n"
+           "      if not mine[e[1]] then\n"
+           "        for j = 1, #e[2], 2 do if e[2][j] == 'a' then blob = e[2][j + 1] end end\n"
+           "      end\n"
+           "      out[#out + 1] = e[1]\n"
+           "      out[#out + 1] = mine[e[1]] or 0\n"
+           "      out[#out + 1] = blob\n"
+           "    end\n"
+           "  end\n"
+           "end\n"
+           "return out\n";
 }
 
 std::vector<std::string> redis_store::load_command(const std::string& prefix, const std::string& target) {
@@ -24,16 +46,17 @@ std::vector<std::string> redis_store::load_command(const std::string& prefix, co
 
 std::vector<std::string> redis_store::commit_command(const std::string& prefix, const std::string& target,
                                                      std::uint64_t expected, const stored_snapshot& next,
-                                                     std::vector<std::string> alerts) {
+                                                     std::vector<std::string> alerts, const outbox_claim& claim) {
     std::vector<std::string> cmd{"EVAL", commit_script(), "2", prefix + "snap:" + target, prefix + "outbox",
-                                 std::to_string(expected), std::to_string(next.snap.fingerprint), encode(next)};
+                                 std::to_string(expected), std::to_string(next.snap.fingerprint), encode(next),
+                                 std::to_string(claim.consumer.empty() ? 0 : claim.count), claim.group, claim.consumer};
     for (auto& a : alerts) cmd.push_back(std::move(a));
     return cmd;
 }
 
 redis_store::redis_store(net::any_io_executor ex, const config::redis_settings& s, const log::logger& log,
                          std::chrono::milliseconds timeout)
-    : settings_(s), log_(log), timeout_(timeout), conn_(std::move(ex)) {}
+    : settings_(s), log_(log), timeout_(timeout), conn_(ex), commit_conn_(ex) {}
 
 net::awaitable<bool> redis_store::ensure_ready() {
     if (conn_.connected()) co_return true;
@@ -80,13 +103,128 @@ net::awaitable<std::optional<stored_snapshot>> redis_store::load(std::string tar
     co_return s;
 }
 
-net::awaitable<bool> redis_store::commit_with_alerts(std::string target, std::uint64_t expected, stored_snapshot next,
-                                                   std::vector<std::string> alerts) {
+commit_outcome redis_store::commit_outcome_of(const redis_reply& reply, std::vector<std::string>& alerts) {
+    commit_outcome out;
+    if (reply.kind == redis_reply::type::integer) return out;  // 0: superseded
+    out.stored = reply.kind == redis_reply::type::array && !reply.elements.empty() && reply.elements[0].integer == 1;
+    for (std::size_t i = 1; out.stored && i + 2 < reply.elements.size(); i += 3) {
+        const auto index = reply.elements[i + 1].integer;
+        claimed_entry e{reply.elements[i].str, std::string()};
+        if (index >= 1 && static_cast<std::size_t>(index) <= alerts.size()) {
+            e.blob = std::move(alerts[static_cast<std::size_t>(index - 1)]);
+        } else {
+            e.blob = reply.elements[i + 2].str;
+        }
+        out.claimed.push_back(std::move(e));
+    }
+    return out;
+}
+
+net::awaitable<commit_outcome> redis_store::commit_with_alerts(std::string target, std::uint64_t expected,
+                                                               stored_snapshot next, std::vector<std::string> alerts,
+                                                               outbox_claim claim) {
     if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
-    auto r = check(co_await conn_.command(commit_command(settings_.key_prefix, target, expected, next, std::move(alerts)),
-                                          timeout_),
-                   "commit");
-    co_return r.reply.kind == redis_reply::type::integer && r.reply.integer == 1;
+    if (watched_ && watched_->target == target && watched_->fingerprint == expected &&
+        watched_->generation == commit_generation_ && commit_conn_.connected()) {
+        watched_.reset();
+        co_return co_await commit_watched(std::move(target), std::move(next), std::move(alerts), std::move(claim));
+    }
+    watched_.reset();
+    // The claimed ones among the commit's own alerts are its first ones: kept, so the script need not
+    // send them back.
+    const std::size_t kept_count = std::min<std::size_t>(alerts.size(), static_cast<std::size_t>(std::max(claim.count, 0)));
+    std::vector<std::string> kept(alerts.begin(), alerts.begin() + static_cast<std::ptrdiff_t>(kept_count));
+    auto command = commit_command(settings_.key_prefix, target, expected, next, std::move(alerts), claim);
+    auto r = check(co_await conn_.command(std::move(command), timeout_), "commit");
+    co_return commit_outcome_of(r.reply, kept);
+}
+
+net::awaitable<std::optional<stored_snapshot>> redis_store::load_for_commit(std::string target) {
+    watched_.reset();
+    if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
+    if (!commit_conn_.connected()) {
+        const std::string err = co_await commit_conn_.connect(settings_.host, settings_.port, settings_.password.value,
+                                                              settings_.db, timeout_);
+        // Commits still go through, by the script on the main connection.
+        if (!err.empty()) co_return co_await load(std::move(target));
+        ++commit_generation_;
+    }
+    const std::string key = settings_.key_prefix + "snap:" + target;
+    std::vector<std::vector<std::string>> cmds(3);
+    cmds[0].push_back("UNWATCH");  // whatever an earlier load watched for a commit that never came
+    cmds[1].push_back("WATCH");
+    cmds[1].push_back(key);
+    cmds[2] = load_command(settings_.key_prefix, target);
+    auto results = co_await commit_conn_.pipeline(std::move(cmds), timeout_);
+    for (auto& r : results) {
+        if (!r.ok() && r.failure.find("outcome unknown") != std::string::npos) commit_conn_.disconnect();
+        if (!r.ok() || r.reply.kind == redis_reply::type::error) {
+            throw std::runtime_error("Redis WATCH and HGET: " + (r.ok() ? r.reply.str : r.failure));
+        }
+    }
+    std::optional<stored_snapshot> s;
+    if (results[2].reply.kind == redis_reply::type::string) {
+        s = decode(results[2].reply.str);
+        if (!s) log_.warning("The stored snapshot of ", target, " does not decode; treating it as none");
+    }
+    watched_ = watch{target, s ? s->snap.fingerprint : 0, commit_generation_};
+    co_return s;
+}
+
+std::vector<std::vector<std::string>> redis_store::transaction_commands(const std::string& prefix, const std::string& target,
+                                                                        const stored_snapshot& next,
+                                                                        std::vector<std::string> alerts,
+                                                                        const outbox_claim& claim) {
+    std::vector<std::vector<std::string>> cmds;
+    cmds.reserve(alerts.size() + 4);
+    cmds.push_back(std::vector<std::string>(1, "MULTI"));
+    cmds.push_back({"HSET", prefix + "snap:" + target, "fp", std::to_string(next.snap.fingerprint), "data", encode(next)});
+    const std::string stream = prefix + "outbox";
+    for (auto& a : alerts) cmds.push_back({"XADD", stream, "*", "a", std::move(a)});
+    if (claim.count > 0 && !claim.consumer.empty()) {
+        cmds.push_back({"XREADGROUP", "GROUP", claim.group, claim.consumer, "COUNT", std::to_string(claim.count), "STREAMS",
+                        stream, ">"});
+    }
+    cmds.push_back(std::vector<std::string>(1, "EXEC"));
+    return cmds;
+}
+
+commit_outcome redis_store::transaction_outcome_of(const redis_reply& exec, bool claimed) {
+    commit_outcome out;
+    if (exec.kind != redis_reply::type::array) return out;  // nil: the watched snapshot was written
+    out.stored = true;
+    // The claim's answer is the last: [[stream, [[id, [field, value, ...]], ...]]], nil when nothing
+    // was new, or an error (no group yet: no worker has started), which leaves the commit standing.
+    if (!claimed || exec.elements.empty()) return out;
+    const redis_reply& read = exec.elements.back();
+    if (read.kind != redis_reply::type::array || read.elements.empty() || read.elements[0].elements.size() < 2) return out;
+    for (const auto& e : read.elements[0].elements[1].elements) {
+        if (e.elements.size() < 2) continue;
+        claimed_entry c{e.elements[0].str, std::string()};
+        const auto& fields = e.elements[1].elements;
+        for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+            if (fields[i].str == "a") c.blob = fields[i + 1].str;
+        }
+        out.claimed.push_back(std::move(c));
+    }
+    return out;
+}
+
+net::awaitable<commit_outcome> redis_store::commit_watched(std::string target, stored_snapshot next,
+                                                           std::vector<std::string> alerts, outbox_claim claim) {
+    const bool claiming = claim.count > 0 && !claim.consumer.empty();
+    auto cmds = transaction_commands(settings_.key_prefix, target, next, std::move(alerts), claim);
+    auto results = co_await commit_conn_.pipeline(std::move(cmds), timeout_);
+    for (auto& r : results) {
+        if (r.ok()) continue;
+        // Whether EXEC ran is unknown: the caller polls again, and diffs against whatever is stored.
+        if (r.failure.find("outcome unknown") != std::string::npos) commit_conn_.disconnect();
+        throw std::runtime_error("Redis commit: " + r.failure);
+    }
+    const redis_reply& exec = results.back().reply;
+    // EXECABORT: a command was refused while queued (Redis out of memory, say); nothing ran.
+    if (exec.kind == redis_reply::type::error) throw std::runtime_error("Redis commit: " + exec.str);
+    co_return transaction_outcome_of(exec, claiming);
 }
 
 // "t1,t2,..." under <prefix>budget:calls; shared by every process polling from this host's IP.

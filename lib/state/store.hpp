@@ -25,19 +25,44 @@ struct stored_snapshot {
     std::chrono::system_clock::time_point polled_at{};
 };
 
+/// Outbox entries a committing process takes for itself in the commit's own atomic step: read through
+/// the delivery consumer group as `consumer`, so they are that process's exactly as if it had read them
+/// (a crash leaves them pending, to be taken over), but without the round trip of reading them.
+struct outbox_claim {
+    std::string group, consumer;
+    int count = 0;  ///< 0: take nothing
+};
+
+/// An outbox entry held by a consumer (delivery::taken).
+struct claimed_entry {
+    std::string entry_id;  ///< the stream entry, for settling it
+    std::string blob;      ///< what it holds
+};
+
+struct commit_outcome {
+    bool stored = false;  ///< false: another writer got there first; nothing was written
+    /// Usually the first of the commit's own alerts; older entries nobody had read yet come first.
+    std::vector<claimed_entry> claimed;
+};
+
 class store {
 public:
     virtual ~store() = default;
     /// The last snapshot of `target` ("district:363:0"), or nullopt if none was ever stored.
     virtual boost::asio::awaitable<std::optional<stored_snapshot>> load(std::string target) = 0;
+    /// load(), for a commit of `target` that follows (the poller's): a store may prepare that commit
+    /// here. The commit is correct either way.
+    virtual boost::asio::awaitable<std::optional<stored_snapshot>> load_for_commit(std::string target) {
+        return load(std::move(target));
+    }
     /// Stores `next` if the stored fingerprint is still `expected` (0: nothing stored), and in the same
     /// atomic step adds `alerts` (encoded) to the outbox. False when another writer got there first: the
-    /// caller drops its diff and its alerts, and polls again.
-    virtual boost::asio::awaitable<bool> commit_with_alerts(std::string target, std::uint64_t expected,
-                                                            stored_snapshot next, std::vector<std::string> alerts) = 0;
-    boost::asio::awaitable<bool> commit(std::string target, std::uint64_t expected, stored_snapshot next) {
-        return commit_with_alerts(std::move(target), expected, std::move(next), {});
-    }
+    /// caller drops its diff and its alerts, and polls again. With `claim`, the first entries are taken
+    /// for delivery by the committing process in the same step.
+    virtual boost::asio::awaitable<commit_outcome> commit_with_alerts(std::string target, std::uint64_t expected,
+                                                                      stored_snapshot next, std::vector<std::string> alerts,
+                                                                      outbox_claim claim) = 0;
+    boost::asio::awaitable<bool> commit(std::string target, std::uint64_t expected, stored_snapshot next);
     /// The budget's recent call times (ms since the epoch), so a restart cannot overspend CoWIN's limit.
     virtual boost::asio::awaitable<std::vector<std::int64_t>> load_call_times() = 0;
     virtual boost::asio::awaitable<void> save_call_times(std::vector<std::int64_t> times) = 0;
@@ -62,8 +87,10 @@ struct memory_outbox_log {
 class memory_store final : public store {
 public:
     boost::asio::awaitable<std::optional<stored_snapshot>> load(std::string target) override;
-    boost::asio::awaitable<bool> commit_with_alerts(std::string target, std::uint64_t expected, stored_snapshot next,
-                                                    std::vector<std::string> alerts) override;
+    /// Claims nothing: the memory outbox has one reader, which takes entries as they come.
+    boost::asio::awaitable<commit_outcome> commit_with_alerts(std::string target, std::uint64_t expected,
+                                                              stored_snapshot next, std::vector<std::string> alerts,
+                                                              outbox_claim claim) override;
     memory_outbox_log& outbox_log() { return outbox_; }
     boost::asio::awaitable<std::vector<std::int64_t>> load_call_times() override { co_return call_times_; }
     boost::asio::awaitable<void> save_call_times(std::vector<std::int64_t> times) override {

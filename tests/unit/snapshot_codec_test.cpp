@@ -65,8 +65,9 @@ TEST(redis_commands, are_composed_under_the_key_prefix) {
               (std::vector<std::string>{"HGET", "cowin:snap:district:363:0", "data"}));
     stored_snapshot s;
     s.snap.fingerprint = 77;
-    auto c = redis_store::commit_command("cowin:", "pincode:411027:1", 12, s, {"alert-1", "alert-2"});
-    ASSERT_EQ(c.size(), 10u);
+    outbox_claim claim{"delivery", "host:7", 32};
+    auto c = redis_store::commit_command("cowin:", "pincode:411027:1", 12, s, {"alert-1", "alert-2"}, claim);
+    ASSERT_EQ(c.size(), 13u);
     EXPECT_EQ(c[0], "EVAL");
     EXPECT_EQ(c[1], redis_store::commit_script());
     EXPECT_EQ(c[2], "2");
@@ -75,10 +76,92 @@ TEST(redis_commands, are_composed_under_the_key_prefix) {
     EXPECT_EQ(c[5], "12");
     EXPECT_EQ(c[6], "77");
     EXPECT_EQ(decode(c[7])->snap.fingerprint, 77u);
-    EXPECT_EQ(c[8], "alert-1");
-    EXPECT_EQ(c[9], "alert-2");
+    EXPECT_EQ(c[8], "32");
+    EXPECT_EQ(c[9], "delivery");
+    EXPECT_EQ(c[10], "host:7");
+    EXPECT_EQ(c[11], "alert-1");
+    EXPECT_EQ(c[12], "alert-2");
+    // No consumer, no claim.
+    EXPECT_EQ(redis_store::commit_command("cowin:", "x", 0, s, {}, outbox_claim{"delivery", "", 32})[8], "0");
     // The script refuses to write unless the stored fingerprint is the expected one.
     EXPECT_NE(std::string(redis_store::commit_script()).find("~= ARGV[1] then return 0"), std::string::npos);
+}
+
+TEST(redis_commands, a_watched_commit_is_one_transaction_ending_with_the_claim) {
+    stored_snapshot s;
+    s.snap.fingerprint = 77;
+    auto c = redis_store::transaction_commands("cowin:", "district:363:0", s, {"alert-1", "alert-2"},
+                                               outbox_claim{"delivery", "host:7", 32});
+    ASSERT_EQ(c.size(), 6u);
+    EXPECT_EQ(c[0], std::vector<std::string>{"MULTI"});
+    ASSERT_EQ(c[1].size(), 6u);
+    EXPECT_EQ(c[1][0], "HSET");
+    EXPECT_EQ(c[1][1], "cowin:snap:district:363:0");
+    EXPECT_EQ(c[1][3], "77");
+    EXPECT_EQ(decode(c[1][5])->snap.fingerprint, 77u);
+    EXPECT_EQ(c[2], (std::vector<std::string>{"XADD", "cowin:outbox", "*", "a", "alert-1"}));
+    EXPECT_EQ(c[3], (std::vector<std::string>{"XADD", "cowin:outbox", "*", "a", "alert-2"}));
+    EXPECT_EQ(c[4], (std::vector<std::string>{"XREADGROUP", "GROUP", "delivery", "host:7", "COUNT", "32", "STREAMS",
+                                              "cowin:outbox", ">"}));
+    EXPECT_EQ(c[5], std::vector<std::string>{"EXEC"});
+    // Nothing to claim for: no XREADGROUP.
+    EXPECT_EQ(redis_store::transaction_commands("cowin:", "x", s, {"a"}, outbox_claim{}).size(), 4u);
+}
+
+redis_reply str(std::string s) {
+    redis_reply r;
+    r.kind = redis_reply::type::string;
+    r.str = std::move(s);
+    return r;
+}
+redis_reply array(std::vector<redis_reply> e) {
+    redis_reply r;
+    r.kind = redis_reply::type::array;
+    r.elements = std::move(e);
+    return r;
+}
+
+TEST(redis_commands, exec_answers_read_as_stored_superseded_or_claimed) {
+    redis_reply nil;  // EXEC after a watched key changed
+    EXPECT_FALSE(redis_store::transaction_outcome_of(nil, true).stored);
+    redis_reply hset;
+    hset.kind = redis_reply::type::integer;
+    // Stored, the group missing: the claim's error leaves the commit standing.
+    redis_reply nogroup;
+    nogroup.kind = redis_reply::type::error;
+    nogroup.str = "NOGROUP No such key";
+    auto o = redis_store::transaction_outcome_of(array({hset, str("1-0"), nogroup}), true);
+    EXPECT_TRUE(o.stored);
+    EXPECT_TRUE(o.claimed.empty());
+    // Claimed: [[stream, [[id, [field, value]], ...]]]; an entry without "a" comes with an empty blob
+    // (it is dead-lettered as undecodable, not lost).
+    auto entries = array({array({str("1-0"), array({str("a"), str("blob-1")})}), array({str("2-0"), array({str("x"), str("y")})})});
+    o = redis_store::transaction_outcome_of(array({hset, str("1-0"), str("2-0"), array({array({str("cowin:outbox"), entries})})}), true);
+    EXPECT_TRUE(o.stored);
+    ASSERT_EQ(o.claimed.size(), 2u);
+    EXPECT_EQ(o.claimed[0].entry_id, "1-0");
+    EXPECT_EQ(o.claimed[0].blob, "blob-1");
+    EXPECT_EQ(o.claimed[1].entry_id, "2-0");
+    EXPECT_EQ(o.claimed[1].blob, "");
+    // Nothing new to read: nil.
+    o = redis_store::transaction_outcome_of(array({hset, str("1-0"), redis_reply{}}), true);
+    EXPECT_TRUE(o.stored);
+    EXPECT_TRUE(o.claimed.empty());
+    // The script's answer: 0 (superseded), or 1 then (id, own index or 0, blob of an older entry).
+    std::vector<std::string> kept{"own-1", "own-2"};
+    redis_reply zero;
+    zero.kind = redis_reply::type::integer;
+    EXPECT_FALSE(redis_store::commit_outcome_of(zero, kept).stored);
+    redis_reply one = hset;
+    one.integer = 1;
+    redis_reply idx0 = hset, idx2 = hset;
+    idx2.integer = 2;
+    auto s = redis_store::commit_outcome_of(array({one, str("5-0"), idx0, str("older"), str("6-0"), idx2, str("")}), kept);
+    EXPECT_TRUE(s.stored);
+    ASSERT_EQ(s.claimed.size(), 2u);
+    EXPECT_EQ(s.claimed[0].blob, "older");
+    EXPECT_EQ(s.claimed[1].entry_id, "6-0");
+    EXPECT_EQ(s.claimed[1].blob, "own-2");
 }
 
 }  // namespace
