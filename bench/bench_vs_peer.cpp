@@ -178,7 +178,9 @@ int main() {
         std::this_thread::sleep_for(1s);
         const long daemon_pid = bench::start_background(std::string(COWIN_BIN_DIR) + "/cowin-notifier --config " + dir + "/c.yaml");
         std::this_thread::sleep_for(2s);
-        ours = judge(subs, run_schedule(sandbox, seed), hooks.requests(), "/ours");
+        // The schedule runs first: what the receiver got is read after it (arguments have no order).
+        const auto opened = run_schedule(sandbox, seed);
+        ours = judge(subs, opened, hooks.requests(), "/ours");
         sandbox_calls(sandbox, ours);
         bench::stop(daemon_pid);
         bench::stop(sandbox_pid);
@@ -204,7 +206,8 @@ int main() {
                                                       sandbox + " " + dir + "/subs.json " + hook + "/peer " +
                                                       std::to_string(budget_calls) + " 60 " + std::to_string(duration));
         std::this_thread::sleep_for(2s);
-        peer = judge(subs, run_schedule(sandbox, seed), hooks.requests(), "/peer");
+        const auto opened = run_schedule(sandbox, seed);
+        peer = judge(subs, opened, hooks.requests(), "/peer");
         sandbox_calls(sandbox, peer);
         bench::stop(peer_pid);
         bench::stop(sandbox_pid);

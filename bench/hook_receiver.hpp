@@ -27,7 +27,7 @@ public:
     };
 
     explicit hook_receiver(bool keep_bodies = false) : keep_bodies_(keep_bodies) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);  // not inherited by the servers the benches start
         sockaddr_in a{};
         a.sin_family = AF_INET;
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
