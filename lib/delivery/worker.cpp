@@ -9,6 +9,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 
@@ -101,10 +102,15 @@ net::awaitable<void> worker::read_ahead(std::shared_ptr<prefetched> p) {
 net::awaitable<std::vector<std::optional<subs::record>>> worker::records_of(std::vector<std::string> ids) {
     std::vector<std::optional<subs::record>> out(ids.size());
     std::vector<bool> found(ids.size(), false);
-    // A prefetch is for the batch right after a commit; an old one (its commit failed) is dropped.
-    auto p = std::move(prefetched_);
-    prefetched_.reset();
-    if (p && std::chrono::steady_clock::now() - p->at < 1s) {
+    // A prefetch is for the batch claimed by the commit it came before: another batch (the loop's own)
+    // leaves it alone unless it can use it, and one older than a second (its commit failed) is dropped.
+    if (prefetched_ && std::chrono::steady_clock::now() - prefetched_->at >= 1s) prefetched_.reset();
+    const bool usable = prefetched_ && std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
+        return std::find(prefetched_->ids.begin(), prefetched_->ids.end(), id) != prefetched_->ids.end();
+    });
+    if (usable) {
+        auto p = std::move(prefetched_);
+        prefetched_.reset();
         if (!p->ready) co_await p->done.async_wait(net::as_tuple(net::use_awaitable));
         std::map<std::string_view, std::size_t> at;
         for (std::size_t i = 0; i < p->records.size() && i < p->ids.size(); ++i) at.emplace(p->ids[i], i);

@@ -8,14 +8,6 @@ boost::asio::awaitable<std::optional<stored_snapshot>> memory_store::load(std::s
     co_return it->second;
 }
 
-boost::asio::awaitable<bool> store::commit(std::string target, std::uint64_t expected, stored_snapshot next) {
-    std::vector<std::string> none;
-    outbox_claim nothing;
-    const commit_outcome out = co_await commit_with_alerts(std::move(target), expected, std::move(next), std::move(none),
-                                                           std::move(nothing));
-    co_return out.stored;
-}
-
 boost::asio::awaitable<commit_outcome> memory_store::commit_with_alerts(std::string target, std::uint64_t expected,
                                                                         stored_snapshot next,
                                                                         std::vector<std::string> alerts, outbox_claim) {

@@ -142,11 +142,18 @@ net::awaitable<commit_outcome> redis_store::commit_with_alerts(std::string targe
 net::awaitable<std::optional<stored_snapshot>> redis_store::load_for_commit(std::string target) {
     watched_.reset();
     if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
+    // Whatever keeps the commit connection from working (Redis refusing more clients, say), the poll
+    // goes on with the main connection and the script, trying that connection again a while later.
+    const auto now = std::chrono::steady_clock::now();
     if (!commit_conn_.connected()) {
+        if (now < next_commit_connect_) co_return co_await load(std::move(target));
         const std::string err = co_await commit_conn_.connect(settings_.host, settings_.port, settings_.password.value,
                                                               settings_.db, timeout_);
-        // Commits still go through, by the script on the main connection.
-        if (!err.empty()) co_return co_await load(std::move(target));
+        if (!err.empty()) {
+            next_commit_connect_ = now + 10s;
+            log_.warning("Redis: no connection of its own for commits (", err, "); committing by script meanwhile");
+            co_return co_await load(std::move(target));
+        }
         ++commit_generation_;
     }
     const std::string key = settings_.key_prefix + "snap:" + target;
@@ -157,17 +164,22 @@ net::awaitable<std::optional<stored_snapshot>> redis_store::load_for_commit(std:
     cmds[2] = load_command(settings_.key_prefix, target);
     auto results = co_await commit_conn_.pipeline(std::move(cmds), timeout_);
     for (auto& r : results) {
-        if (!r.ok() && r.failure.find("outcome unknown") != std::string::npos) commit_conn_.disconnect();
-        if (!r.ok() || r.reply.kind == redis_reply::type::error) {
-            throw std::runtime_error("Redis WATCH and HGET: " + (r.ok() ? r.reply.str : r.failure));
-        }
+        if (r.ok() && r.reply.kind != redis_reply::type::error) continue;
+        log_.warning("Redis: the commit connection failed (", r.ok() ? r.reply.str : r.failure,
+                     "); committing by script meanwhile");
+        commit_conn_.disconnect();
+        next_commit_connect_ = now + 10s;
+        co_return co_await load(std::move(target));
     }
     std::optional<stored_snapshot> s;
     if (results[2].reply.kind == redis_reply::type::string) {
         s = decode(results[2].reply.str);
         if (!s) log_.warning("The stored snapshot of ", target, " does not decode; treating it as none");
     }
-    watched_ = watch{target, s ? s->snap.fingerprint : 0, commit_generation_};
+    watched_.emplace();  // no braced initialisers in coroutines (GCC 12)
+    watched_->target = target;
+    watched_->fingerprint = s ? s->snap.fingerprint : 0;
+    watched_->generation = commit_generation_;
     co_return s;
 }
 

@@ -82,6 +82,7 @@ private:
     redis_connection conn_;
     redis_connection commit_conn_;
     std::uint64_t commit_generation_ = 0;  ///< counts commit_conn_'s connections: a WATCH dies with one
+    std::chrono::steady_clock::time_point next_commit_connect_{};
     std::optional<watch> watched_;
     std::chrono::steady_clock::time_point next_attempt_{};
     std::chrono::milliseconds backoff_{std::chrono::milliseconds(250)};

@@ -253,5 +253,30 @@ TEST(commit_claim, a_watch_lost_with_its_connection_falls_back_to_the_checked_sc
     EXPECT_TRUE(ok);
 }
 
+TEST(commit_claim, a_redis_refusing_the_commit_connection_still_takes_the_commit_by_script) {
+    test::redis_server redis;
+    const auto log = quiet();
+    const bool ok = test::run_coroutine<bool>([&](net::any_io_executor ex) -> net::awaitable<bool> {
+        redis_store s(ex, settings(redis.port()), log);
+        EXPECT_TRUE(co_await s.ensure_ready());
+        co_await create_group(s);
+        // No room for another client: the commit connection is refused ("max number of clients").
+        std::vector<std::string> full{"CONFIG", "SET", "maxclients", "1"};
+        co_await s.run(std::move(full), "CONFIG SET");
+        auto previous = co_await s.load_for_commit(target);
+        EXPECT_FALSE(previous.has_value());
+        auto a_alerts = alerts(2, "a");
+        auto a_claim = claim_for("host:1", 32);
+        std::string a_target = target;
+        auto out = co_await commit(s, std::move(a_target), 0, 11, std::move(a_alerts), std::move(a_claim));
+        EXPECT_TRUE(out.stored);
+        EXPECT_EQ(blobs_of(out), alerts(2, "a"));
+        auto stored = co_await s.load(target);
+        EXPECT_TRUE(stored && stored->snap.fingerprint == 11u);
+        co_return true;
+    });
+    EXPECT_TRUE(ok);
+}
+
 }  // namespace
 }  // namespace cowin::state
