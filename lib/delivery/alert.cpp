@@ -30,10 +30,15 @@ std::optional<channel> channel_named(std::string_view name) {
 
 std::string new_alert_id() {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "alt_%016llx%08x", static_cast<unsigned long long>(rng()),
-                  static_cast<unsigned>(rng() & 0xffffffffu));
-    return buf;
+    static constexpr char hex[] = "0123456789abcdef";
+    // "alt_" + 16 hex digits of one draw + 8 of the next, as "alt_%016llx%08x" would write them.
+    std::string out = "alt_";
+    out.resize(4 + 24);
+    std::uint64_t hi = rng();
+    std::uint64_t lo = rng() & 0xffffffffu;
+    for (int i = 19; i >= 4; --i, hi >>= 4) out[static_cast<std::size_t>(i)] = hex[hi & 0xf];
+    for (int i = 27; i >= 20; --i, lo >>= 4) out[static_cast<std::size_t>(i)] = hex[lo & 0xf];
+    return out;
 }
 
 namespace {
@@ -45,7 +50,9 @@ std::int64_t ms_of(std::chrono::system_clock::time_point t) {
 // "2026-11-27T10:15:03Z": the payload's times are to the second.
 std::string iso_seconds(std::int64_t ms) {
     std::string s = subs::iso_time(ms);
-    return s.substr(0, 19) + "Z";
+    s.resize(19);
+    s += 'Z';
+    return s;
 }
 
 const char* fee_name(api::fee_kind f) {
@@ -91,9 +98,12 @@ void write_session(util::json_writer& w, const api::session_detail& s) {
 }
 
 std::string ddmm(api::civil_date d) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%02d-%02d", d.day, d.month);
-    return buf;
+    std::string out = "00-00";
+    out[0] = static_cast<char>('0' + d.day / 10 % 10);
+    out[1] = static_cast<char>('0' + d.day % 10);
+    out[3] = static_cast<char>('0' + d.month / 10 % 10);
+    out[4] = static_cast<char>('0' + d.month % 10);
+    return out;
 }
 
 }  // namespace

@@ -11,7 +11,31 @@
 
 namespace cowin::subs {
 
+namespace {
+void put_digits(char* at, unsigned value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) at[i] = static_cast<char>('0' + value % 10);
+}
+}  // namespace
+
+// Written by hand, not by gmtime_r and snprintf: every alert carries two of these, and formatting them
+// was a fifth of the time to render an alert.
 std::string iso_time(std::int64_t unix_ms) {
+    constexpr std::int64_t year_10000_ms = 253402300800000;
+    if (unix_ms >= 0 && unix_ms < year_10000_ms) {
+        using namespace std::chrono;
+        const sys_days day = floor<days>(sys_time<milliseconds>(milliseconds(unix_ms)));
+        const year_month_day ymd(day);
+        const auto in_day = static_cast<unsigned>(unix_ms - day.time_since_epoch().count() * std::int64_t{86400000});
+        std::string out = "0000-00-00T00:00:00.000Z";
+        put_digits(&out[0], static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
+        put_digits(&out[5], static_cast<unsigned>(ymd.month()), 2);
+        put_digits(&out[8], static_cast<unsigned>(ymd.day()), 2);
+        put_digits(&out[11], in_day / 3600000, 2);
+        put_digits(&out[14], in_day / 60000 % 60, 2);
+        put_digits(&out[17], in_day / 1000 % 60, 2);
+        put_digits(&out[20], in_day % 1000, 3);
+        return out;
+    }
     const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
     std::tm tm{};
     gmtime_r(&secs, &tm);

@@ -4,8 +4,13 @@
 
 #include <simdjson.h>
 
+#include <ctime>
+#include <random>
+#include <set>
+
 #include "delivery/alert.hpp"
 #include "subs/index.hpp"
+#include "subs/record.hpp"
 
 namespace cowin::delivery {
 namespace {
@@ -146,6 +151,37 @@ TEST(alert, one_alert_per_channel_sharing_one_id_and_round_tripping) {
     EXPECT_FALSE(decode(R"({"id":"a","sub":"s","channel":"pigeon"})").has_value());
     EXPECT_FALSE(decode("not json").has_value());
     EXPECT_TRUE(alerts_for(draft(0), subs::webhook).empty());
+}
+
+// The hand-written formatter against libc's, over leap years, month ends, the epoch and year 9999.
+TEST(alert, times_are_written_as_gmtime_would) {
+    auto reference = [](std::int64_t ms) {
+        const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+        std::tm tm{};
+        gmtime_r(&secs, &tm);
+        char buf[64];
+        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+        char out[80];
+        std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+        return std::string(out);
+    };
+    std::vector<std::int64_t> cases{0, 999, 1000, 951782400000 /* 2000-02-29 */, 1709164800123 /* 2024-02-29 */,
+                                    1795774502000, 1798761599999 /* 2026-12-31T23:59:59.999 */, 253402300799999};
+    std::mt19937_64 rng(7);
+    for (int i = 0; i < 20000; ++i) cases.push_back(static_cast<std::int64_t>(rng() % 253402300800000ULL));
+    for (auto ms : cases) ASSERT_EQ(subs::iso_time(ms), reference(ms)) << ms;
+}
+
+TEST(alert, ids_are_alt_and_24_hex_digits_and_differ) {
+    std::set<std::string> seen;
+    for (int i = 0; i < 1000; ++i) {
+        const std::string id = new_alert_id();
+        ASSERT_EQ(id.size(), 28u) << id;
+        ASSERT_EQ(id.substr(0, 4), "alt_") << id;
+        ASSERT_EQ(id.find_first_not_of("0123456789abcdef", 4), std::string::npos) << id;
+        seen.insert(id);
+    }
+    EXPECT_EQ(seen.size(), 1000u);
 }
 
 }  // namespace
