@@ -6,6 +6,7 @@
 #include "state/redis_store.hpp"
 #include "support/coro.hpp"
 #include "support/redis_server.hpp"
+#include "support/store_fixtures.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <thread>
@@ -16,24 +17,8 @@ namespace {
 namespace net = boost::asio;
 using namespace std::chrono_literals;
 
-stored_snapshot make(std::uint64_t fp, int capacity) {
-    stored_snapshot s;
-    s.snap.fingerprint = fp;
-    api::session_state st;
-    st.key = 42;
-    st.center_id = 7;
-    st.cap = {capacity, capacity, 0};
-    st.date = {2026, 11, 28};
-    s.snap.sessions.push_back(st);
-    return s;
-}
-
-config::redis_settings settings(std::uint16_t port) {
-    config::redis_settings r;
-    r.port = port;
-    r.key_prefix = "test:";
-    return r;
-}
+stored_snapshot make(std::uint64_t fp, int capacity) { return test::one_session_snapshot(fp, capacity); }
+config::redis_settings settings(std::uint16_t port) { return test::redis_under(port, "test:"); }
 
 TEST(redis_store, stores_loads_and_commits_only_on_the_expected_snapshot) {
     test::redis_server redis;
