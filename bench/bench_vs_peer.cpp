@@ -228,5 +228,11 @@ int main() {
                 budget_calls * window_s / 60.0});
     report.add({"e2e_calls_refused_by_rate_limit", ours.refused, "calls", "2021-style python notifier", peer.refused, "target", 0});
     report.print();
+    // Neither notifier delivering anything says the bench is broken, not that both notifiers are:
+    // fail loudly rather than print a table of zeros (as it once did, unnoticed).
+    if (expected > 0 && ours.delivered + peer.delivered == 0) {
+        std::fprintf(stderr, "bench_vs_peer: neither notifier delivered anything: the bench itself is broken\n");
+        return 1;
+    }
     return 0;
 }
