@@ -1,10 +1,11 @@
 #pragma once
 // Where the poller keeps what it knows between polls: per target, the last snapshot (with its
 // fingerprint) and the time of the last successful poll. Two implementations share this interface:
-// memory (in-process, durable nothing; for trying it out and for tests) and Redis (to come).
+// memory (in-process, durable nothing; for trying it out and for tests) and Redis (redis_store.hpp).
 //
-// commit() is conditional on the snapshot the new one was diffed against, so two processes sharing a
-// store cannot both record (and alert on) the same change; the outbox will join that same atomic step.
+// A commit is conditional on the snapshot the new one was diffed against, so two processes sharing a
+// store cannot both record (and alert on) the same change; the poll's alerts join the outbox in that
+// same atomic step.
 
 #include <boost/asio/awaitable.hpp>
 
