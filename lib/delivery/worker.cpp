@@ -105,18 +105,17 @@ net::awaitable<std::vector<std::optional<subs::record>>> worker::records_of(std:
     // A prefetch is for the batch claimed by the commit it came before: another batch (the loop's own)
     // leaves it alone unless it can use it, and one older than a second (its commit failed) is dropped.
     if (prefetched_ && std::chrono::steady_clock::now() - prefetched_->at >= 1s) prefetched_.reset();
-    const bool usable = prefetched_ && std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
-        return std::find(prefetched_->ids.begin(), prefetched_->ids.end(), id) != prefetched_->ids.end();
-    });
-    if (usable) {
+    std::map<std::string_view, std::size_t> at;  // id -> its place in the prefetch
+    if (prefetched_) {
+        for (std::size_t i = 0; i < prefetched_->ids.size(); ++i) at.emplace(prefetched_->ids[i], i);
+    }
+    if (std::any_of(ids.begin(), ids.end(), [&](const std::string& id) { return at.count(id) > 0; })) {
         auto p = std::move(prefetched_);
         prefetched_.reset();
         if (!p->ready) co_await p->done.async_wait(net::as_tuple(net::use_awaitable));
-        std::map<std::string_view, std::size_t> at;
-        for (std::size_t i = 0; i < p->records.size() && i < p->ids.size(); ++i) at.emplace(p->ids[i], i);
         for (std::size_t i = 0; i < ids.size(); ++i) {
             auto it = at.find(ids[i]);
-            if (it == at.end()) continue;
+            if (it == at.end() || it->second >= p->records.size()) continue;  // none when the read failed
             out[i] = p->records[it->second];
             found[i] = true;
         }

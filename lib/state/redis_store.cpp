@@ -49,7 +49,7 @@ std::vector<std::string> redis_store::commit_command(const std::string& prefix, 
                                                      std::vector<std::string> alerts, const outbox_claim& claim) {
     std::vector<std::string> cmd{"EVAL", commit_script(), "2", prefix + "snap:" + target, prefix + "outbox",
                                  std::to_string(expected), std::to_string(next.snap.fingerprint), encode(next),
-                                 std::to_string(claim.consumer.empty() ? 0 : claim.count), claim.group, claim.consumer};
+                                 std::to_string(claim.wanted()), claim.group, claim.consumer};
     for (auto& a : alerts) cmd.push_back(std::move(a));
     return cmd;
 }
@@ -132,7 +132,7 @@ net::awaitable<commit_outcome> redis_store::commit_with_alerts(std::string targe
     watched_.reset();
     // The claimed ones among the commit's own alerts are its first ones: kept, so the script need not
     // send them back.
-    const std::size_t kept_count = std::min<std::size_t>(alerts.size(), static_cast<std::size_t>(std::max(claim.count, 0)));
+    const std::size_t kept_count = std::min<std::size_t>(alerts.size(), static_cast<std::size_t>(claim.wanted()));
     std::vector<std::string> kept(alerts.begin(), alerts.begin() + static_cast<std::ptrdiff_t>(kept_count));
     auto command = commit_command(settings_.key_prefix, target, expected, next, std::move(alerts), claim);
     auto r = check(co_await conn_.command(std::move(command), timeout_), "commit");
@@ -193,8 +193,8 @@ std::vector<std::vector<std::string>> redis_store::transaction_commands(const st
     cmds.push_back({"HSET", prefix + "snap:" + target, "fp", std::to_string(next.snap.fingerprint), "data", encode(next)});
     const std::string stream = prefix + "outbox";
     for (auto& a : alerts) cmds.push_back({"XADD", stream, "*", "a", std::move(a)});
-    if (claim.count > 0 && !claim.consumer.empty()) {
-        cmds.push_back({"XREADGROUP", "GROUP", claim.group, claim.consumer, "COUNT", std::to_string(claim.count), "STREAMS",
+    if (claim.wanted() > 0) {
+        cmds.push_back({"XREADGROUP", "GROUP", claim.group, claim.consumer, "COUNT", std::to_string(claim.wanted()), "STREAMS",
                         stream, ">"});
     }
     cmds.push_back(std::vector<std::string>(1, "EXEC"));
@@ -224,7 +224,7 @@ commit_outcome redis_store::transaction_outcome_of(const redis_reply& exec, bool
 
 net::awaitable<commit_outcome> redis_store::commit_watched(std::string target, stored_snapshot next,
                                                            std::vector<std::string> alerts, outbox_claim claim) {
-    const bool claiming = claim.count > 0 && !claim.consumer.empty();
+    const bool claiming = claim.wanted() > 0;
     auto cmds = transaction_commands(settings_.key_prefix, target, next, std::move(alerts), claim);
     auto results = co_await commit_conn_.pipeline(std::move(cmds), timeout_);
     for (auto& r : results) {

@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -32,6 +33,8 @@ struct stored_snapshot {
 struct outbox_claim {
     std::string group, consumer;
     int count = 0;  ///< 0: take nothing
+    /// How many to take: none without a consumer.
+    int wanted() const { return consumer.empty() ? 0 : std::max(count, 0); }
 };
 
 /// An outbox entry held by a consumer (delivery::taken).

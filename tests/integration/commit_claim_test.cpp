@@ -2,7 +2,8 @@
 // WATCH on the commit connection) and the script the other commits use, each claiming the poll's first
 // alerts for the committing process: what is claimed, that it is really that consumer's (pending, so
 // a crash leaves it to be taken over), older unread entries first, no group yet, a commit superseded
-// by another writer, a watch lost with its connection, and a Redis refusing the commit connection.
+// by another writer, a watch lost with its connection, a Redis refusing the commit connection, and one
+// out of memory.
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -192,6 +193,36 @@ TEST(commit_claim, a_redis_refusing_the_commit_connection_still_takes_the_commit
         EXPECT_EQ(blobs_of(out), alerts(2, "a"));
         auto stored = co_await s.load(target);
         EXPECT_TRUE(stored && stored->snap.fingerprint == 11u);
+    });
+}
+
+TEST(commit_claim, a_redis_out_of_memory_refuses_the_commit_clearly_and_writes_nothing) {
+    with_stores([](redis_store& s, redis_store&, net::any_io_executor) -> net::awaitable<void> {
+        EXPECT_TRUE(co_await s.commit(target, 0, test::one_session_snapshot(11)));
+        std::vector<std::string> full{"CONFIG", "SET", "maxmemory", "1"};
+        co_await run(s, std::move(full));
+        // Watched: the queued writes are refused (OOM), so EXEC aborts the whole transaction.
+        co_await s.load_for_commit(target);
+        std::string watched_error;
+        try {
+            co_await commit(s, 11, 12, 2, "a", "host:1", 32);
+        } catch (const std::runtime_error& e) {
+            watched_error = e.what();
+        }
+        EXPECT_NE(watched_error.find("EXECABORT"), std::string::npos) << watched_error;
+        // By script: refused the same way.
+        std::string script_error;
+        try {
+            co_await commit(s, 11, 12, 2, "b", "host:1", 32);
+        } catch (const std::runtime_error& e) {
+            script_error = e.what();
+        }
+        EXPECT_NE(script_error.find("OOM"), std::string::npos) << script_error;
+        std::vector<std::string> room{"CONFIG", "SET", "maxmemory", "0"};
+        co_await run(s, std::move(room));
+        auto stored = co_await s.load(target);
+        EXPECT_TRUE(stored && stored->snap.fingerprint == 11u);
+        EXPECT_EQ(co_await length(s), 0);
     });
 }
 
