@@ -44,6 +44,7 @@ std::string_view to_string(response::failure f) {
 namespace {
 
 constexpr auto use = net::as_tuple(net::use_awaitable);
+constexpr std::size_t read_buffer_bytes = 16 * 1024;
 
 using plain_stream = beast::tcp_stream;
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
@@ -129,8 +130,10 @@ net::awaitable<response> exchange(Stream& stream, beast::flat_buffer& buffer, bh
         co_return fail(response::failure::reset, rec.message());
     }
     if (rec) co_return fail(response::failure::protocol, rec.message());
+    const auto received = std::chrono::steady_clock::now();
     auto& res = parser.get();
     response out = finish_response(res, s.body_limit);
+    out.received = received;
     reusable = res.keep_alive();
     co_return out;
 }
@@ -172,6 +175,9 @@ net::awaitable<response> client::request(std::string method, std::string url,
         if (!conn) {
             conn = std::make_unique<connection>();
             conn->key = key;
+            // Beast reads into what the buffer has room for, and never less than 512 bytes: left to
+            // grow by itself, a buffer that held a short header reads every body 512 bytes a turn.
+            conn->buffer.reserve(read_buffer_bytes);
             std::vector<tcp::endpoint> endpoints;
             const auto now = std::chrono::steady_clock::now();
             boost::system::error_code literal_ec;

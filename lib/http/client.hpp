@@ -40,6 +40,8 @@ struct response {
     /// Decoded body. Its capacity leaves simdjson's padding after the bytes (see padded()).
     std::string body;
     std::size_t wire_bytes = 0;  ///< as received, before gzip decoding
+    /// When its last byte was read (before decoding): where "from the answer" timings start.
+    std::chrono::steady_clock::time_point received{};
 
     bool ok() const { return error == failure::none; }
     std::string header(const std::string& name) const {

@@ -268,7 +268,7 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
 
 net::awaitable<http::response> poller::fetch(std::string url, poll_outcome* out) {
     http::response r = co_await client_.get(std::move(url), api::request_headers(cowin_));
-    if (r.ok()) out->answered = std::chrono::steady_clock::now();
+    if (r.ok()) out->answered = r.received;
     co_return r;
 }
 

@@ -42,7 +42,8 @@ struct poll_outcome {
     /// How long every call was paused because CoWIN blocked this one (403/429); 0 otherwise.
     std::chrono::milliseconds paused{0};
     std::chrono::milliseconds took{0};
-    /// When CoWIN's answer was in (unset when none came): where detection-to-delivery latency starts.
+    /// When the last byte of CoWIN's answer arrived, before it was gunzipped (unset when none came):
+    /// where detection-to-delivery latency starts.
     std::chrono::steady_clock::time_point answered{};
 };
 
