@@ -12,6 +12,7 @@
 
 #include "delivery/outbox.hpp"
 #include "state/redis_store.hpp"
+#include "state/stream_entries.hpp"
 
 namespace cowin::delivery {
 
@@ -21,18 +22,8 @@ using state::redis_reply;
 namespace {
 constexpr const char* group = consumer_group;
 
-// [[id, [field, value, ...]], ...] -> the "a" field of each.
-std::vector<taken> entries_of(const redis_reply& list) {
-    std::vector<taken> out;
-    for (const auto& e : list.elements) {
-        if (e.elements.size() < 2) continue;
-        const auto& fields = e.elements[1].elements;
-        for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
-            if (fields[i].str == "a") out.push_back({e.elements[0].str, fields[i + 1].str});
-        }
-    }
-    return out;
-}
+// The outbox's entries in a stream reply (see stream_entries: an odd entry is dead-lettered, not left).
+std::vector<taken> entries_of(const redis_reply& list) { return state::stream_entries(list); }
 
 const char* promote_script =
     "local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 256)\n"

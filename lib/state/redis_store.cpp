@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "state/snapshot_codec.hpp"
+#include "state/stream_entries.hpp"
 
 namespace cowin::state {
 
@@ -210,15 +211,7 @@ commit_outcome redis_store::transaction_outcome_of(const redis_reply& exec, bool
     if (!claimed || exec.elements.empty()) return out;
     const redis_reply& read = exec.elements.back();
     if (read.kind != redis_reply::type::array || read.elements.empty() || read.elements[0].elements.size() < 2) return out;
-    for (const auto& e : read.elements[0].elements[1].elements) {
-        if (e.elements.size() < 2) continue;
-        claimed_entry c{e.elements[0].str, std::string()};
-        const auto& fields = e.elements[1].elements;
-        for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
-            if (fields[i].str == "a") c.blob = fields[i + 1].str;
-        }
-        out.claimed.push_back(std::move(c));
-    }
+    out.claimed = stream_entries(read.elements[0].elements[1]);
     return out;
 }
 

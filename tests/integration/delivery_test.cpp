@@ -335,6 +335,34 @@ TEST_F(delivery, an_outbox_entry_that_is_not_an_alert_is_dead_lettered_and_the_r
     EXPECT_EQ(dead[0].second, "undecodable outbox entry");
 }
 
+// Written by something else: no "a" field. Taken (read or reclaimed), it used to be skipped and so
+// stayed pending for ever, reclaimed every few seconds.
+TEST_F(delivery, a_foreign_outbox_entry_is_dead_lettered_with_its_fields_and_not_left_pending) {
+    script_hook("f", "");
+    rig r(redis.port(), sandbox.port(), {hook_sub("f", sandbox.port(), "f")});
+    r.call<bool>([&]() -> net::awaitable<bool> {
+        co_await r.box().prepare();
+        std::vector<std::string> foreign{"XADD", "dt:outbox", "*", "note", "hand-written"};
+        co_await r.store().run(std::move(foreign), "XADD");
+        co_return true;
+    });
+    r.enqueue("f");
+    ASSERT_TRUE(r.wait_for("f", "delivered"));
+    auto dead = r.dead_letters();
+    for (int i = 0; i < 100 && dead.empty(); ++i) {
+        std::this_thread::sleep_for(20ms);
+        dead = r.dead_letters();
+    }
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_EQ(dead[0].first, "note=hand-written\n");
+    EXPECT_EQ(dead[0].second, "undecodable outbox entry");
+    auto pending = r.call<std::int64_t>([&]() -> net::awaitable<std::int64_t> {
+        std::vector<std::string> cmd{"XPENDING", "dt:outbox", std::string(consumer_group)};
+        co_return (co_await r.store().run(std::move(cmd), "XPENDING")).elements.at(0).integer;
+    });
+    EXPECT_EQ(pending, 0);
+}
+
 TEST_F(delivery, an_alert_past_its_ttl_expires_unsent) {
     script_hook("e", "");
     rig_options o;

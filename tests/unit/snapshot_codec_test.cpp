@@ -133,8 +133,8 @@ TEST(redis_commands, exec_answers_read_as_stored_superseded_or_claimed) {
     auto o = redis_store::transaction_outcome_of(array({hset, str("1-0"), nogroup}), true);
     EXPECT_TRUE(o.stored);
     EXPECT_TRUE(o.claimed.empty());
-    // Claimed: [[stream, [[id, [field, value]], ...]]]; an entry without "a" comes with an empty blob
-    // (it is dead-lettered as undecodable, not lost).
+    // Claimed: [[stream, [[id, [field, value]], ...]]]; an entry without "a" comes with its fields as
+    // its blob (it is dead-lettered as undecodable, with what it held, not lost or left pending).
     auto entries = array({array({str("1-0"), array({str("a"), str("blob-1")})}), array({str("2-0"), array({str("x"), str("y")})})});
     o = redis_store::transaction_outcome_of(array({hset, str("1-0"), str("2-0"), array({array({str("cowin:outbox"), entries})})}), true);
     EXPECT_TRUE(o.stored);
@@ -142,7 +142,7 @@ TEST(redis_commands, exec_answers_read_as_stored_superseded_or_claimed) {
     EXPECT_EQ(o.claimed[0].entry_id, "1-0");
     EXPECT_EQ(o.claimed[0].blob, "blob-1");
     EXPECT_EQ(o.claimed[1].entry_id, "2-0");
-    EXPECT_EQ(o.claimed[1].blob, "");
+    EXPECT_EQ(o.claimed[1].blob, "x=y\n");
     // Nothing new to read: nil.
     o = redis_store::transaction_outcome_of(array({hset, str("1-0"), redis_reply{}}), true);
     EXPECT_TRUE(o.stored);
