@@ -42,14 +42,14 @@ const char* redis_store::commit_script() {
 }
 
 std::vector<std::string> redis_store::load_command(const std::string& prefix, const std::string& target) {
-    return {"HGET", prefix + "snap:" + target, "data"};
+    return {"HMGET", prefix + "snap:" + target, "fp", "data"};
 }
 
 std::vector<std::string> redis_store::commit_command(const std::string& prefix, const std::string& target,
-                                                     std::uint64_t expected, const stored_snapshot& next,
+                                                     const std::string& expected, const stored_snapshot& next,
                                                      std::vector<std::string> alerts, const outbox_claim& claim) {
     std::vector<std::string> cmd{"EVAL", commit_script(), "2", prefix + "snap:" + target, prefix + "outbox",
-                                 std::to_string(expected), std::to_string(next.snap.fingerprint), encode(next),
+                                 expected, std::to_string(next.snap.fingerprint), encode(next),
                                  std::to_string(claim.wanted()), claim.group, claim.consumer};
     for (auto& a : alerts) cmd.push_back(std::move(a));
     return cmd;
@@ -97,11 +97,24 @@ redis_result redis_store::check(redis_result r, const char* what) {
 
 net::awaitable<std::optional<stored_snapshot>> redis_store::load(std::string target) {
     if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
-    auto r = check(co_await conn_.command(load_command(settings_.key_prefix, target), timeout_), "HGET");
-    if (r.reply.kind != redis_reply::type::string) co_return std::nullopt;
-    auto s = decode(r.reply.str);
-    if (!s) log_.warning("The stored snapshot of ", target, " does not decode; treating it as none");
-    co_return s;
+    auto r = check(co_await conn_.command(load_command(settings_.key_prefix, target), timeout_), "HMGET");
+    co_return loaded(target, r.reply);
+}
+
+// An HMGET fp data answer. A snapshot that does not decode (written by an incompatible version, or by
+// hand) reads as none, so the poll alerts as on a first poll; its fingerprint, intact beside it, is
+// what a commit by script must then expect, or that target could never be committed again.
+std::optional<stored_snapshot> redis_store::loaded(const std::string& target, const redis_reply& r) {
+    undecodable_.erase(target);
+    if (r.kind != redis_reply::type::array || r.elements.size() != 2 || r.elements[1].kind != redis_reply::type::string) {
+        return std::nullopt;
+    }
+    auto s = decode(r.elements[1].str);
+    if (!s) {
+        log_.warning("The stored snapshot of ", target, " does not decode; treating it as none");
+        if (r.elements[0].kind == redis_reply::type::string) undecodable_[target] = r.elements[0].str;
+    }
+    return s;
 }
 
 commit_outcome redis_store::commit_outcome_of(const redis_reply& reply, std::vector<std::string>& alerts) {
@@ -125,6 +138,11 @@ net::awaitable<commit_outcome> redis_store::commit_with_alerts(std::string targe
                                                                stored_snapshot next, std::vector<std::string> alerts,
                                                                outbox_claim claim) {
     if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
+    std::string expect = std::to_string(expected);
+    if (auto stale = undecodable_.find(target); stale != undecodable_.end()) {
+        if (expected == 0) expect = stale->second;  // what was stored, undecodable, is being replaced
+        undecodable_.erase(stale);
+    }
     if (watched_ && watched_->target == target && watched_->fingerprint == expected &&
         watched_->generation == commit_generation_ && commit_conn_.connected()) {
         watched_.reset();
@@ -135,7 +153,7 @@ net::awaitable<commit_outcome> redis_store::commit_with_alerts(std::string targe
     // send them back.
     const std::size_t kept_count = std::min<std::size_t>(alerts.size(), static_cast<std::size_t>(claim.wanted()));
     std::vector<std::string> kept(alerts.begin(), alerts.begin() + static_cast<std::ptrdiff_t>(kept_count));
-    auto command = commit_command(settings_.key_prefix, target, expected, next, std::move(alerts), claim);
+    auto command = commit_command(settings_.key_prefix, target, expect, next, std::move(alerts), claim);
     auto r = check(co_await conn_.command(std::move(command), timeout_), "commit");
     co_return commit_outcome_of(r.reply, kept);
 }
@@ -172,11 +190,7 @@ net::awaitable<std::optional<stored_snapshot>> redis_store::load_for_commit(std:
         next_commit_connect_ = now + 10s;
         co_return co_await load(std::move(target));
     }
-    std::optional<stored_snapshot> s;
-    if (results[2].reply.kind == redis_reply::type::string) {
-        s = decode(results[2].reply.str);
-        if (!s) log_.warning("The stored snapshot of ", target, " does not decode; treating it as none");
-    }
+    std::optional<stored_snapshot> s = loaded(target, results[2].reply);
     watched_.emplace();  // no braced initialisers in coroutines (GCC 12)
     watched_->target = target;
     watched_->fingerprint = s ? s->snap.fingerprint : 0;

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <memory>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -53,7 +54,7 @@ public:
     /// The commands the store sends, composed without I/O (for tests).
     static std::vector<std::string> load_command(const std::string& prefix, const std::string& target);
     static std::vector<std::string> commit_command(const std::string& prefix, const std::string& target,
-                                                   std::uint64_t expected, const stored_snapshot& next,
+                                                   const std::string& expected, const stored_snapshot& next,
                                                    std::vector<std::string> alerts = {}, const outbox_claim& claim = {});
     /// The commit script's answer: whether it stored, and the entries it claimed.
     static commit_outcome commit_outcome_of(const redis_reply& reply, std::vector<std::string>& alerts);
@@ -67,6 +68,7 @@ public:
 
 private:
     redis_result check(redis_result r, const char* what);
+    std::optional<stored_snapshot> loaded(const std::string& target, const redis_reply& r);
     boost::asio::awaitable<commit_outcome> commit_watched(std::string target, stored_snapshot next,
                                                          std::vector<std::string> alerts, outbox_claim claim);
     /// What load_for_commit watched, on which connection of commit_conn_ (its generation).
@@ -84,6 +86,8 @@ private:
     std::uint64_t commit_generation_ = 0;  ///< counts commit_conn_'s connections: a WATCH dies with one
     std::chrono::steady_clock::time_point next_commit_connect_{};
     std::optional<watch> watched_;
+    /// Targets whose stored snapshot did not decode at their last load, with its fingerprint.
+    std::map<std::string, std::string> undecodable_;
     std::chrono::steady_clock::time_point next_attempt_{};
     std::chrono::milliseconds backoff_{std::chrono::milliseconds(250)};
     bool reported_down_ = false;

@@ -2,8 +2,8 @@
 // WATCH on the commit connection) and the script the other commits use, each claiming the poll's first
 // alerts for the committing process: what is claimed, that it is really that consumer's (pending, so
 // a crash leaves it to be taken over), older unread entries first, no group yet, a commit superseded
-// by another writer, a watch lost with its connection, a Redis refusing the commit connection, and one
-// out of memory.
+// by another writer, a watch lost with its connection, a Redis refusing the commit connection, one
+// out of memory, and a stored snapshot that does not decode.
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -223,6 +223,40 @@ TEST(commit_claim, a_redis_out_of_memory_refuses_the_commit_clearly_and_writes_n
         auto stored = co_await s.load(target);
         EXPECT_TRUE(stored && stored->snap.fingerprint == 11u);
         EXPECT_EQ(co_await length(s), 0);
+    });
+}
+
+// A snapshot that does not decode (an incompatible version wrote it, or a hand) reads as none, and
+// both ways of committing replace it; its fingerprint beside it is intact, and the script used to
+// expect "none" against it, so that target was never committed again. Replaced only as it was loaded:
+// another writer's snapshot stored meanwhile still wins.
+TEST(commit_claim, a_stored_snapshot_that_does_not_decode_is_replaced_by_either_commit) {
+    with_stores([](redis_store& a, redis_store& b, net::any_io_executor) -> net::awaitable<void> {
+        auto corrupt = []() { return std::vector<std::string>{"HSET", "cc:snap:" + target, "fp", "123", "data", "not a snapshot"}; };
+        // By script: a plain load, then the commit.
+        co_await run(a, corrupt());
+        EXPECT_FALSE((co_await a.load(target)).has_value());
+        auto by_script = co_await commit(a, 0, 21, 2, "s", "host:1", 0);
+        EXPECT_TRUE(by_script.stored);
+        auto stored = co_await b.load(target);
+        EXPECT_TRUE(stored && stored->snap.fingerprint == 21u);
+        // Watched.
+        co_await run(a, corrupt());
+        EXPECT_FALSE((co_await a.load_for_commit(target)).has_value());
+        auto watched = co_await commit(a, 0, 22, 1, "w", "host:1", 0);
+        EXPECT_TRUE(watched.stored);
+        stored = co_await b.load(target);
+        EXPECT_TRUE(stored && stored->snap.fingerprint == 22u);
+        // By script again, another writer storing a good snapshot between the load and the commit.
+        co_await run(a, corrupt());
+        EXPECT_FALSE((co_await a.load(target)).has_value());
+        auto theirs = co_await commit(b, 0, 30, 1, "theirs", "host:2", 0);
+        EXPECT_FALSE(theirs.stored);  // b expected none: the undecodable one is not "none" to b
+        std::vector<std::string> good{"HSET", "cc:snap:" + target, "fp", "31"};
+        co_await run(b, std::move(good));
+        auto mine = co_await commit(a, 0, 23, 1, "late", "host:1", 0);
+        EXPECT_FALSE(mine.stored);
+        EXPECT_EQ(co_await length(a), 3);  // the two and the one above; nothing from the refused commits
     });
 }
 

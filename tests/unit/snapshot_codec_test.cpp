@@ -62,11 +62,11 @@ namespace {
 
 TEST(redis_commands, are_composed_under_the_key_prefix) {
     EXPECT_EQ(redis_store::load_command("cowin:", "district:363:0"),
-              (std::vector<std::string>{"HGET", "cowin:snap:district:363:0", "data"}));
+              (std::vector<std::string>{"HMGET", "cowin:snap:district:363:0", "fp", "data"}));
     stored_snapshot s;
     s.snap.fingerprint = 77;
     outbox_claim claim{"delivery", "host:7", 32};
-    auto c = redis_store::commit_command("cowin:", "pincode:411027:1", 12, s, {"alert-1", "alert-2"}, claim);
+    auto c = redis_store::commit_command("cowin:", "pincode:411027:1", "12", s, {"alert-1", "alert-2"}, claim);
     ASSERT_EQ(c.size(), 13u);
     EXPECT_EQ(c[0], "EVAL");
     EXPECT_EQ(c[1], redis_store::commit_script());
@@ -82,7 +82,7 @@ TEST(redis_commands, are_composed_under_the_key_prefix) {
     EXPECT_EQ(c[11], "alert-1");
     EXPECT_EQ(c[12], "alert-2");
     // No consumer, no claim.
-    EXPECT_EQ(redis_store::commit_command("cowin:", "x", 0, s, {}, outbox_claim{"delivery", "", 32})[8], "0");
+    EXPECT_EQ(redis_store::commit_command("cowin:", "x", "0", s, {}, outbox_claim{"delivery", "", 32})[8], "0");
     // The script refuses to write unless the stored fingerprint is the expected one.
     EXPECT_NE(std::string(redis_store::commit_script()).find("~= ARGV[1] then return 0"), std::string::npos);
 }
