@@ -26,6 +26,7 @@
 #include "config/duration.hpp"
 #include "config/load.hpp"
 #include "config/plan.hpp"
+#include "delivery/consumer_name.hpp"
 #include "delivery/alert.hpp"
 #include "delivery/outbox.hpp"
 #include "delivery/senders.hpp"
@@ -48,12 +49,6 @@ namespace net = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string host_name() {
-    char buf[256] = {};
-    if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
-    return buf;
-}
 
 delivery::worker_settings worker_settings_of(const config::config& cfg, std::string consumer) {
     delivery::worker_settings ws;
@@ -120,7 +115,7 @@ int run(const std::string& path) {
                                                            static_cast<std::size_t>(cfg.delivery.audit_max_entries));
     }
     delivery::senders senders(delivery_client, cfg.delivery, log);
-    const std::string consumer = host_name() + ":" + std::to_string(::getpid());
+    const std::string consumer = delivery::consumer_name();
     delivery::worker worker(*outbox, subs, senders, worker_settings_of(cfg, consumer), log, reg);
     wire_delivery(reg, log, poller, subs, *outbox, worker, ioc.get_executor());
 

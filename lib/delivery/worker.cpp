@@ -41,8 +41,9 @@ std::optional<std::chrono::milliseconds> worker::next_delay(const std::vector<st
     return delay;
 }
 
-// "<host>:<pid>" of this host, another pid, and no such process: it crashed or was restarted. Its
-// alerts need not wait reclaim_after. (Another host's consumers are judged by idle time alone.)
+// A consumer of this pid table (everything before the pid as in our own name: see consumer_name), of
+// another pid, and no such process: it crashed or was restarted, and its alerts need not wait
+// reclaim_after. Any other consumer is judged by idle time alone.
 bool worker::gone_locally(const std::string& name) const {
     const auto colon = name.rfind(':');
     const auto own = settings_.consumer.rfind(':');
