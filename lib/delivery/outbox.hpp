@@ -61,6 +61,12 @@ public:
     /// Takes over what `dead` holds at once, whatever its idle time (it is known to be gone), and
     /// forgets `dead` once it holds nothing.
     virtual boost::asio::awaitable<std::vector<taken>> take_over(std::string dead, std::string consumer, int count) = 0;
+    /// Marks entries `consumer` still works on as fresh, so that no reclaim takes them for stalled
+    /// (an alert waiting for a slot at a slow host may wait far longer than any one attempt takes).
+    virtual boost::asio::awaitable<void> keep(std::string consumer, std::vector<std::string> entry_ids) {
+        (void)consumer, (void)entry_ids;
+        co_return;
+    }
 
     // Each settle is one atomic step that also appends `note` to the audit trail.
     /// Delivered (or nothing to deliver): acknowledged and removed.
@@ -96,6 +102,7 @@ public:
                                                        int count) override;
     boost::asio::awaitable<std::vector<std::pair<std::string, std::int64_t>>> consumers() override;
     boost::asio::awaitable<std::vector<taken>> take_over(std::string dead, std::string consumer, int count) override;
+    boost::asio::awaitable<void> keep(std::string consumer, std::vector<std::string> entry_ids) override;
     boost::asio::awaitable<void> done(std::string entry_id, audit_record note) override;
     boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms, audit_record note) override;
     boost::asio::awaitable<void> dead(std::string entry_id, std::string blob, std::string reason, audit_record note) override;
@@ -109,7 +116,7 @@ public:
 private:
     enum class op {
         group_create, add, take, reclaim, promote, outbox_length, retry_length, dead_length, dead_range, audit_range,
-        alert_range, consumers, pending_of, claim, forget_consumer, multi, exec,
+        alert_range, consumers, pending_of, claim, keep, forget_consumer, multi, exec,
     };
     std::string key(const char* name) const;
     std::vector<std::string> compose(op o, const std::vector<std::string>& args) const;

@@ -60,6 +60,14 @@ std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::stri
             c.insert(c.end(), a.begin() + 1, a.end());
             return c;
         }
+        case op::keep: {
+            // Idle time back to 0; JUSTID leaves the delivery counter alone. Entries settled meanwhile
+            // are not in the pending list any more and are skipped.
+            command c = cmd({"XCLAIM", stream, group, a.at(0), "0"});
+            c.insert(c.end(), a.begin() + 1, a.end());
+            c.push_back("JUSTID");
+            return c;
+        }
         case op::forget_consumer: return cmd({"XGROUP", "DELCONSUMER", stream, group, a.at(0)});
         case op::outbox_length: return cmd({"XLEN", stream});
         case op::retry_length: return cmd({"ZCARD", key("retry")});
@@ -239,6 +247,12 @@ net::awaitable<std::vector<taken>> redis_outbox::take_over(std::string dead, std
     }
     auto r = co_await store_.run(compose(op::claim, claim), "XCLAIM");
     co_return entries_of(r);
+}
+
+net::awaitable<void> redis_outbox::keep(std::string consumer, std::vector<std::string> entry_ids) {
+    if (entry_ids.empty()) co_return;
+    entry_ids.insert(entry_ids.begin(), std::move(consumer));
+    co_await store_.run(compose(op::keep, entry_ids), "XCLAIM JUSTID");
 }
 
 net::awaitable<void> redis_outbox::done(std::string entry_id, audit_record note) {

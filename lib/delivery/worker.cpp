@@ -175,6 +175,10 @@ net::awaitable<void> worker::run() {
             }
             if (now - last_reclaim >= 5s) {
                 last_reclaim = now;
+                if (!holding_.empty()) {
+                    std::vector<std::string> mine(holding_.begin(), holding_.end());
+                    co_await box_.keep(settings_.consumer, std::move(mine));
+                }
                 for (const auto& [name, pending] : co_await box_.consumers()) {
                     if (!gone_locally(name)) continue;
                     if (pending > 0) log_.notice("delivery: taking over ", pending, " alerts from ", name, ", which has stopped");
@@ -269,9 +273,13 @@ net::awaitable<std::vector<taken>> worker::start(std::vector<taken> batch, net::
             }
             continue;
         }
+        std::optional<subs::record> rec = std::move(records[next_record++]);
+        std::string entry = batch[i].entry_id;
+        if (!holding_.insert(entry).second) continue;  // handed back by a reclaim while being delivered here
         ++in_flight_;
-        net::co_spawn(ex, deliver(std::move(batch[i]), std::move(*decoded[i]), std::move(records[next_record++])),
-                      [this](std::exception_ptr e) {
+        net::co_spawn(ex, deliver(std::move(batch[i]), std::move(*decoded[i]), std::move(rec)),
+                      [this, entry = std::move(entry)](std::exception_ptr e) {
+                          holding_.erase(entry);
                           --in_flight_;
                           // The loop stopped taking for want of room: there is some again.
                           if (starved_) {
@@ -296,15 +304,22 @@ net::awaitable<std::vector<taken>> worker::start(std::vector<taken> batch, net::
     co_return std::vector<taken>{};
 }
 
+bool worker::expired(const alert& a) const { return now_ms() - a.detected_ms > settings_.alert_ttl.count(); }
+
+// Slots vanish in minutes: a late alert misleads more than it helps.
+net::awaitable<void> worker::expire(const taken& t, const alert& a) {
+    const std::string ch(to_string(a.via));
+    audit_record note{a.id, a.subscription_id, ch, std::string("expired"), std::string(), now_ms(), std::string()};
+    co_await box_.dead(t.entry_id, t.blob, "expired", std::move(note));
+    metrics_.add("alerts_expired_total", metrics::labels({{"channel", ch}}));
+    metrics_.add("alerts_dead_lettered_total", metrics::labels({{"channel", ch}}));
+    report(a, {}, "expired");
+}
+
 net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::record> rec) {
     const std::string ch(to_string(a.via));
-    if (now_ms() - a.detected_ms > settings_.alert_ttl.count()) {
-        // Slots vanish in minutes: a late alert misleads more than it helps.
-        audit_record note{a.id, a.subscription_id, ch, std::string("expired"), std::string(), now_ms(), std::string()};
-        co_await box_.dead(t.entry_id, t.blob, "expired", std::move(note));
-        metrics_.add("alerts_expired_total", metrics::labels({{"channel", ch}}));
-        metrics_.add("alerts_dead_lettered_total", metrics::labels({{"channel", ch}}));
-        report(a, {}, "expired");
+    if (expired(a)) {
+        co_await expire(t, a);
         co_return;
     }
     if (!rec || !rec->active) {
@@ -319,6 +334,11 @@ net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::recor
         host = senders::host_of(rec->sub.notify.webhook->url);
         co_await acquire(host);
         if (stopping_) co_return;  // shutting down: slots no longer matter
+        if (expired(a)) {  // it waited behind a slow receiver that long
+            release(host);
+            co_await expire(t, a);
+            co_return;
+        }
     }
     outcome o;
     try {

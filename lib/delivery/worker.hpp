@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,8 @@ private:
     /// The subscriptions of `ids`, from the prefetch where it has them, the rest read now.
     boost::asio::awaitable<std::vector<std::optional<subs::record>>> records_of(std::vector<std::string> ids);
     boost::asio::awaitable<void> deliver(taken t, alert a, std::optional<subs::record> rec);
+    bool expired(const alert& a) const;
+    boost::asio::awaitable<void> expire(const taken& t, const alert& a);
     boost::asio::awaitable<void> settle(const taken& t, alert a, outcome o);
     boost::asio::awaitable<void> acquire(const std::string& host);
     void release(const std::string& host);
@@ -112,6 +115,9 @@ private:
     /// Held by this consumer but not started (Redis failed under them, or they came before run()):
     /// started on the loop's next turn, not left for reclaim_after.
     std::vector<taken> held_;
+    /// Entries being delivered here (started, not settled): kept fresh against reclaims, and never
+    /// started twice should a reclaim hand one back anyway.
+    std::set<std::string> holding_;
     std::shared_ptr<prefetched> prefetched_;  ///< the last prefetch, until a batch uses it
     std::pair<std::int64_t, std::int64_t> depth_{0, 0};
     struct host_slots {

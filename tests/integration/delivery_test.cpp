@@ -50,6 +50,7 @@ struct rig_options {
     std::chrono::milliseconds ttl = 15min;
     std::string consumer = "test:1";
     std::chrono::milliseconds reclaim_after = 45s;
+    int per_host = 32;
     bool run_worker = true;
 };
 
@@ -64,7 +65,7 @@ public:
           outbox_(store_, 1000),
           client_(ioc_.get_executor(), {std::chrono::seconds(10), "", 1 << 20}),
           senders_(client_, delivery_settings(sandbox_port, o.telegram_per_second, o.sms), log_),
-          worker_(outbox_, service_, senders_, worker_settings{o.schedule, o.ttl, 32, o.consumer, o.reclaim_after, 1024},
+          worker_(outbox_, service_, senders_, worker_settings{o.schedule, o.ttl, o.per_host, o.consumer, o.reclaim_after, 1024},
                   log_, metrics_) {
         metrics::describe_all(metrics_);
         worker_.on_attempt = [this](const attempt_report& r) {
@@ -160,6 +161,25 @@ public:
             }
             return false;
         });
+    }
+    std::size_t count(const std::string& sub, const std::string& how) {
+        std::lock_guard lock(m_);
+        return static_cast<std::size_t>(std::count_if(reports_.begin(), reports_.end(), [&](const attempt_report& r) {
+            return r.a.subscription_id == sub && r.settled == how;
+        }));
+    }
+    /// Waits until nothing is being delivered and the outbox (retries included) is empty.
+    bool wait_idle(std::chrono::seconds limit = 20s) {
+        const auto until = std::chrono::steady_clock::now() + limit;
+        while (std::chrono::steady_clock::now() < until) {
+            const bool idle = call<bool>([this]() -> net::awaitable<bool> {
+                auto depth = co_await outbox_.depth();
+                co_return worker_.in_flight() == 0 && depth.first == 0;
+            });
+            if (idle) return true;
+            std::this_thread::sleep_for(50ms);
+        }
+        return false;
     }
     bool settled(const std::string& sub, const std::string& how) {
         std::lock_guard lock(m_);
@@ -362,6 +382,78 @@ TEST_F(delivery, a_foreign_outbox_entry_is_dead_lettered_with_its_fields_and_not
         co_return (co_await r.store().run(std::move(cmd), "XPENDING")).elements.at(0).integer;
     });
     EXPECT_EQ(pending, 0);
+}
+
+// An alert waiting for a slot at a slow host is still this process's however long it waits: no
+// reclaim (this process's own included) may take it for stalled and start it a second time.
+TEST_F(delivery, alerts_queued_behind_a_slow_host_are_delivered_once_however_long_they_wait) {
+    script_hook("q", "", 700);
+    rig_options o;
+    o.per_host = 1;
+    o.reclaim_after = 300ms;  // the worker's reclaim pass every 5 s finds the queued ones long idle
+    rig r(redis.port(), sandbox.port(), {hook_sub("q", sandbox.port(), "q")}, o);
+    std::set<std::string> ids;
+    for (int i = 0; i < 10; ++i) ids.insert(r.enqueue("q"));
+    for (int i = 0; i < 600 && r.count("q", "delivered") < ids.size(); ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_TRUE(r.wait_idle(30s));
+    EXPECT_EQ(r.count("q", "delivered"), ids.size());
+    simdjson::dom::parser p;
+    std::set<std::string> received;
+    std::size_t deliveries = 0;
+    auto got = hook(p, "q")["deliveries"].get_array().value();
+    for (auto d : got) {
+        received.insert(std::string(std::string_view(d["webhook_id"])));
+        ++deliveries;
+    }
+    EXPECT_EQ(deliveries, ids.size());
+    EXPECT_EQ(received, ids);
+}
+
+// An alert can outlive its TTL waiting behind a slow receiver: then it expires at its turn.
+TEST_F(delivery, an_alert_that_waited_past_its_ttl_for_a_slow_host_expires_unsent) {
+    script_hook("w", "", 1500);
+    rig_options o;
+    o.per_host = 1;
+    o.ttl = 1s;
+    rig r(redis.port(), sandbox.port(), {hook_sub("w", sandbox.port(), "w")}, o);
+    const std::string first = r.enqueue("w");
+    const std::string second = r.enqueue("w");
+    ASSERT_TRUE(r.wait_for("w", "expired"));
+    ASSERT_TRUE(r.wait_idle());
+    EXPECT_EQ(r.count("w", "delivered"), 1u);
+    simdjson::dom::parser p;
+    auto got = hook(p, "w")["deliveries"].get_array().value();
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(std::string_view(got.at(0)["webhook_id"]), first);
+    auto dead = r.dead_letters();
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_EQ(dead[0].second, "expired");
+    EXPECT_NE(dead[0].first.find(second), std::string::npos);
+}
+
+// keep(): an entry marked as still worked on is not reclaimed for stalled; one not marked is.
+TEST_F(delivery, an_entry_kept_fresh_is_not_reclaimed) {
+    script_hook("k", "");
+    rig_options o;
+    o.run_worker = false;
+    rig r(redis.port(), sandbox.port(), {hook_sub("k", sandbox.port(), "k")}, o);
+    r.call<bool>([&]() -> net::awaitable<bool> {
+        co_await r.box().prepare();
+        co_return true;
+    });
+    r.enqueue("k");
+    r.enqueue("k");
+    auto held = r.call<std::vector<taken>>([&]() { return r.box().take("slow:1", 10); });
+    ASSERT_EQ(held.size(), 2u);
+    std::this_thread::sleep_for(400ms);
+    r.call<bool>([&]() -> net::awaitable<bool> {
+        std::vector<std::string> mine(1, held[0].entry_id);
+        co_await r.box().keep("slow:1", std::move(mine));
+        co_return true;
+    });
+    auto reclaimed = r.call<std::vector<taken>>([&]() { return r.box().reclaim("other:2", 300ms, 10); });
+    ASSERT_EQ(reclaimed.size(), 1u);
+    EXPECT_EQ(reclaimed[0].entry_id, held[1].entry_id);
 }
 
 TEST_F(delivery, an_alert_past_its_ttl_expires_unsent) {
