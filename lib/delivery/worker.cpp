@@ -140,8 +140,21 @@ void worker::deliver_claimed(std::vector<taken> entries) {
         for (auto& t : entries) held_.push_back(std::move(t));
         return;
     }
+    hold_beyond_room(entries);
+    if (entries.empty()) return;
     auto ex = tick_->get_executor();
     net::co_spawn(ex, start_claimed(std::move(entries), ex), net::detached);
+}
+
+// Whatever would take the attempts in flight past max_in_flight waits in held_ (still this
+// consumer's, kept fresh against reclaims) until settled attempts make room.
+void worker::hold_beyond_room(std::vector<taken>& batch) {
+    const auto room = static_cast<std::size_t>(std::max<std::int64_t>(
+        0, static_cast<std::int64_t>(settings_.max_in_flight) - static_cast<std::int64_t>(in_flight_)));
+    if (batch.size() <= room) return;
+    for (auto it = batch.begin() + static_cast<std::ptrdiff_t>(room); it != batch.end(); ++it) held_.push_back(std::move(*it));
+    batch.resize(room);
+    starved_ = true;  // the next settled attempt wakes the loop
 }
 
 net::awaitable<void> worker::start_claimed(std::vector<taken> batch, net::any_io_executor ex) {
@@ -175,8 +188,9 @@ net::awaitable<void> worker::run() {
             }
             if (now - last_reclaim >= 5s) {
                 last_reclaim = now;
-                if (!holding_.empty()) {
+                if (!holding_.empty() || !batch.empty()) {
                     std::vector<std::string> mine(holding_.begin(), holding_.end());
+                    for (const auto& t : batch) mine.push_back(t.entry_id);  // held for want of room
                     co_await box_.keep(settings_.consumer, std::move(mine));
                 }
                 for (const auto& [name, pending] : co_await box_.consumers()) {
@@ -187,7 +201,7 @@ net::awaitable<void> worker::run() {
                 for (auto& t : co_await box_.reclaim(settings_.consumer, settings_.reclaim_after, 256)) batch.push_back(std::move(t));
             }
             woken_ = false;
-            const int room = settings_.max_in_flight - static_cast<int>(in_flight_);
+            const int room = settings_.max_in_flight - static_cast<int>(in_flight_) - static_cast<int>(batch.size());
             starved_ = room <= 0;
             if (room > 0) {
                 for (auto& t : co_await box_.take(settings_.consumer, std::min(room, batch_size))) batch.push_back(std::move(t));
@@ -196,6 +210,7 @@ net::awaitable<void> worker::run() {
             log_.warning("delivery: the outbox is unavailable (", e.what(), "); retrying");
             prepared = false;
         }
+        hold_beyond_room(batch);
         bool got = !batch.empty();
         if (got) {
             auto back = co_await start(std::move(batch), ex);

@@ -94,6 +94,7 @@ private:
     boost::asio::awaitable<std::vector<std::optional<subs::record>>> records_of(std::vector<std::string> ids);
     boost::asio::awaitable<void> deliver(taken t, alert a, std::optional<subs::record> rec);
     bool expired(const alert& a) const;
+    void hold_beyond_room(std::vector<taken>& batch);
     boost::asio::awaitable<void> expire(const taken& t, const alert& a);
     boost::asio::awaitable<void> settle(const taken& t, alert a, outcome o);
     boost::asio::awaitable<void> acquire(const std::string& host);

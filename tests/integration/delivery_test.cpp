@@ -51,6 +51,7 @@ struct rig_options {
     std::string consumer = "test:1";
     std::chrono::milliseconds reclaim_after = 45s;
     int per_host = 32;
+    int max_in_flight = 1024;
     bool run_worker = true;
 };
 
@@ -65,7 +66,7 @@ public:
           outbox_(store_, 1000),
           client_(ioc_.get_executor(), {std::chrono::seconds(10), "", 1 << 20}),
           senders_(client_, delivery_settings(sandbox_port, o.telegram_per_second, o.sms), log_),
-          worker_(outbox_, service_, senders_, worker_settings{o.schedule, o.ttl, o.per_host, o.consumer, o.reclaim_after, 1024},
+          worker_(outbox_, service_, senders_, worker_settings{o.schedule, o.ttl, o.per_host, o.consumer, o.reclaim_after, o.max_in_flight},
                   log_, metrics_) {
         metrics::describe_all(metrics_);
         worker_.on_attempt = [this](const attempt_report& r) {
@@ -407,6 +408,40 @@ TEST_F(delivery, alerts_queued_behind_a_slow_host_are_delivered_once_however_lon
     }
     EXPECT_EQ(deliveries, ids.size());
     EXPECT_EQ(received, ids);
+}
+
+// max_in_flight bounds what the worker starts however alerts reach it: taken by its loop, or claimed
+// by a commit and handed over (deliver_claimed), which used to start all it was given.
+TEST_F(delivery, attempts_in_flight_stay_within_max_in_flight_claimed_ones_included) {
+    script_hook("m", "", 300);
+    rig_options o;
+    o.max_in_flight = 3;
+    rig r(redis.port(), sandbox.port(), {hook_sub("m", sandbox.port(), "m")}, o);
+    std::set<std::string> ids;
+    for (int i = 0; i < 6; ++i) ids.insert(r.enqueue("m"));
+    std::vector<std::string> blobs;
+    for (int i = 0; i < 6; ++i) ids.insert(r.render("m", 0ms, blobs));
+    const std::size_t most = r.call<std::size_t>([&]() -> net::awaitable<std::size_t> {
+        co_await r.box().add(blobs);
+        // Taken as this worker's, as a commit's claim takes them, and handed over at once.
+        auto claimed = co_await r.box().take(r.deliverer().consumer(), 6);
+        r.deliverer().deliver_claimed(std::move(claimed));
+        net::steady_timer tick(co_await net::this_coro::executor);
+        std::size_t seen = 0;
+        for (int i = 0; i < 1000 && r.count("m", "delivered") < 12; ++i) {
+            seen = std::max(seen, r.deliverer().in_flight());
+            tick.expires_after(5ms);
+            co_await tick.async_wait(net::use_awaitable);
+        }
+        co_return seen;
+    });
+    ASSERT_TRUE(r.wait_idle(30s));
+    EXPECT_GT(most, 0u);
+    EXPECT_LE(most, 3u);
+    EXPECT_EQ(r.count("m", "delivered"), ids.size());
+    simdjson::dom::parser p;
+    auto got = hook(p, "m")["deliveries"].get_array().value();
+    EXPECT_EQ(got.size(), ids.size());
 }
 
 // An alert can outlive its TTL waiting behind a slow receiver: then it expires at its turn.
