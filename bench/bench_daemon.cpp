@@ -87,5 +87,9 @@ int main() {
     report.add({"telegram_messages_per_s", rate, "1/s", "the fake's limit", 30, "target", 28});
     report.add({"telegram_rejected_429", static_cast<double>(refused), "msgs", "", 0, "target", 0});
     report.print();
+    if (sent < static_cast<std::size_t>(chats)) {
+        std::fprintf(stderr, "bench_daemon: %zu of %d Telegram messages sent: the rate above is not valid\n", sent, chats);
+        return 1;
+    }
     return 0;
 }

@@ -203,5 +203,10 @@ int main() {
     report.add({"detection_to_first_webhook_byte_p99", bench::percentile(latencies_ms, 0.99), "ms", "client straight to receiver",
                 floor_p99, "target", 5});
     report.print();
+    if (wrong > 0 || delivered != alerts_expected || latencies_ms.size() < samples / 2) {
+        std::fprintf(stderr, "bench_latency: %zu alerts not delivered, %zu openings measured of %d: the figures above are not valid\n",
+                     alerts_expected - std::min(alerts_expected, delivered) + wrong, latencies_ms.size(), samples);
+        return 1;
+    }
     return 0;
 }
