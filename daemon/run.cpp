@@ -3,7 +3,6 @@
 #include "run.hpp"
 
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -26,8 +25,8 @@
 #include "config/duration.hpp"
 #include "config/load.hpp"
 #include "config/plan.hpp"
-#include "delivery/consumer_name.hpp"
 #include "delivery/alert.hpp"
+#include "delivery/consumer_name.hpp"
 #include "delivery/outbox.hpp"
 #include "delivery/senders.hpp"
 #include "delivery/worker.hpp"

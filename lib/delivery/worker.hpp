@@ -113,8 +113,8 @@ private:
     bool woken_ = false;
     bool starved_ = false;  ///< max_in_flight reached: the next settled attempt wakes the loop
     std::size_t in_flight_ = 0;
-    /// Held by this consumer but not started (Redis failed under them, or they came before run()):
-    /// started on the loop's next turn, not left for reclaim_after.
+    /// Held by this consumer but not started (Redis failed under them, they came before run(), or
+    /// there was no room under max_in_flight): started on a later turn, kept fresh meanwhile.
     std::vector<taken> held_;
     /// Entries being delivered here (started, not settled): kept fresh against reclaims, and never
     /// started twice should a reclaim hand one back anyway.
