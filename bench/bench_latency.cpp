@@ -96,7 +96,7 @@ int main() {
     std::size_t alerts_expected = 0, delivered = 0, wrong = 0;
     std::optional<steady::time_point> answered;
     steady::time_point t_match, t_outbox, t_rendered, t_alerts;
-    std::vector<double> st_match, st_outbox, st_rendered, st_alerts;
+    std::vector<double> st_match, st_outbox, st_rendered, st_alerts, all_in;
     poller.match = [&](const subs::poll_result& p, std::chrono::system_clock::time_point fetched,
                        std::vector<subs::alert_draft>& out) { t_match = steady::now(); service.match(p, fetched, out); };
     poller.to_outbox = [&](const std::vector<subs::alert_draft>& drafts) {
@@ -161,6 +161,16 @@ int main() {
                 st_outbox.push_back(std::chrono::duration<double, std::milli>(t_outbox - *answered).count());
                 st_rendered.push_back(std::chrono::duration<double, std::milli>(t_rendered - *answered).count());
                 st_alerts.push_back(std::chrono::duration<double, std::milli>(t_alerts - *answered).count());
+                // Beside the first: when the last of this opening's alerts arrived.
+                std::vector<steady::time_point> arrivals;
+                for (const auto& r : hooks.requests()) {
+                    if (r.at >= *answered) arrivals.push_back(r.at);
+                }
+                const std::size_t n = alerts_expected - mark;
+                if (arrivals.size() >= n && n > 0) {
+                    std::nth_element(arrivals.begin(), arrivals.begin() + static_cast<std::ptrdiff_t>(n - 1), arrivals.end());
+                    all_in.push_back(std::chrono::duration<double, std::milli>(arrivals[n - 1] - *answered).count());
+                }
             }
         }
         poller.stop();
@@ -187,6 +197,8 @@ int main() {
                 delivered, wrong);
     std::printf("stages (p50 from the answer): matching starts %.2f ms, rendering %.2f ms, rendered %.2f ms, committed %.2f ms\n",
                 bench::percentile(st_match, 0.5), bench::percentile(st_outbox, 0.5), bench::percentile(st_rendered, 0.5), bench::percentile(st_alerts, 0.5));
+    std::printf("every alert of an opening delivered (its last first byte): p50 %.2f ms, p99 %.2f ms (%zu openings)\n",
+                bench::percentile(all_in, 0.5), bench::percentile(all_in, 0.99), all_in.size());
     // Redis's own time, from its counters: per commit (MULTI/EXEC: the snapshot, the XADDs, the claim)
     // and per settling script (a batch of finished attempts).
     for (auto [name, what] : {std::pair{"exec", "commit"}, std::pair{"eval", "settling batch"}}) {
