@@ -44,6 +44,13 @@ struct audit_record {
 std::string to_json(const audit_record& r);
 std::optional<audit_record> audit_from_json(std::string_view json);
 
+/// A reader of the outbox, as Redis knows it.
+struct consumer_info {
+    std::string name;
+    std::int64_t pending = 0;  ///< entries it holds unsettled
+    std::int64_t idle_ms = 0;  ///< since it last read or claimed
+};
+
 class outbox {
 public:
     virtual ~outbox() = default;
@@ -56,11 +63,18 @@ public:
     /// Entries another (dead) consumer took more than `min_idle` ago and never finished.
     virtual boost::asio::awaitable<std::vector<taken>> reclaim(std::string consumer, std::chrono::milliseconds min_idle,
                                                                int count) = 0;
-    /// Every consumer that has read the outbox, with how many entries it holds unsettled.
-    virtual boost::asio::awaitable<std::vector<std::pair<std::string, std::int64_t>>> consumers() = 0;
+    /// Every consumer that has read the outbox.
+    virtual boost::asio::awaitable<std::vector<consumer_info>> consumers() = 0;
     /// Takes over what `dead` holds at once, whatever its idle time (it is known to be gone), and
     /// forgets `dead` once it holds nothing.
     virtual boost::asio::awaitable<std::vector<taken>> take_over(std::string dead, std::string consumer, int count) = 0;
+    /// Forgets `consumer` if it holds nothing and has not been heard from for `idle`: a process gone
+    /// whose name never comes back (another boot, another container). Checked and done in one atomic
+    /// step, so nothing it took meanwhile is dropped. True when forgotten.
+    virtual boost::asio::awaitable<bool> forget_if_idle(std::string consumer, std::chrono::milliseconds idle) {
+        (void)consumer, (void)idle;
+        co_return false;
+    }
     /// Marks entries `consumer` still works on as fresh, so that no reclaim takes them for stalled
     /// (an alert waiting for a slot at a slow host may wait far longer than any one attempt takes).
     virtual boost::asio::awaitable<void> keep(std::string consumer, std::vector<std::string> entry_ids) {
@@ -100,8 +114,9 @@ public:
     boost::asio::awaitable<std::vector<taken>> take(std::string consumer, int count) override;
     boost::asio::awaitable<std::vector<taken>> reclaim(std::string consumer, std::chrono::milliseconds min_idle,
                                                        int count) override;
-    boost::asio::awaitable<std::vector<std::pair<std::string, std::int64_t>>> consumers() override;
+    boost::asio::awaitable<std::vector<consumer_info>> consumers() override;
     boost::asio::awaitable<std::vector<taken>> take_over(std::string dead, std::string consumer, int count) override;
+    boost::asio::awaitable<bool> forget_if_idle(std::string consumer, std::chrono::milliseconds idle) override;
     boost::asio::awaitable<void> keep(std::string consumer, std::vector<std::string> entry_ids) override;
     boost::asio::awaitable<void> done(std::string entry_id, audit_record note) override;
     boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms, audit_record note) override;
@@ -116,7 +131,7 @@ public:
 private:
     enum class op {
         group_create, add, take, reclaim, promote, outbox_length, retry_length, dead_length, dead_range, audit_range,
-        alert_range, consumers, pending_of, claim, keep, forget_consumer, multi, exec,
+        alert_range, consumers, pending_of, claim, keep, forget_consumer, forget_if_idle, multi, exec,
     };
     std::string key(const char* name) const;
     std::vector<std::string> compose(op o, const std::vector<std::string>& args) const;
@@ -141,8 +156,8 @@ public:
     boost::asio::awaitable<std::vector<taken>> take(std::string consumer, int count) override;
     boost::asio::awaitable<std::vector<taken>> reclaim(std::string, std::chrono::milliseconds, int) override { co_return std::vector<taken>{}; }
     // One process, one consumer: nobody else's entries to take over.
-    boost::asio::awaitable<std::vector<std::pair<std::string, std::int64_t>>> consumers() override {
-        co_return std::vector<std::pair<std::string, std::int64_t>>{};
+    boost::asio::awaitable<std::vector<consumer_info>> consumers() override {
+        co_return std::vector<consumer_info>{};
     }
     boost::asio::awaitable<std::vector<taken>> take_over(std::string, std::string, int) override { co_return std::vector<taken>{}; }
     boost::asio::awaitable<void> done(std::string entry_id, audit_record note) override;

@@ -32,6 +32,21 @@ const char* promote_script =
     "  redis.call('ZREM', KEYS[1], m)\n"
     "end\n"
     "return #due\n";
+// XINFO and DELCONSUMER in one step: a consumer that read an entry between the two would lose it
+// from the pending list, and with it any chance of being taken over.
+const char* forget_if_idle_script =
+    "for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do\n"
+    "  local f = {}\n"
+    "  for i = 1, #c, 2 do f[c[i]] = c[i + 1] end\n"
+    "  if f['name'] == ARGV[2] then\n"
+    "    if f['pending'] == 0 and f['idle'] >= tonumber(ARGV[3]) then\n"
+    "      redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])\n"
+    "      return 1\n"
+    "    end\n"
+    "    return 0\n"
+    "  end\n"
+    "end\n"
+    "return 0\n";
 using command = std::vector<std::string>;
 command cmd(std::initializer_list<std::string_view> parts) {
     command out;
@@ -69,6 +84,7 @@ std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::stri
             return c;
         }
         case op::forget_consumer: return cmd({"XGROUP", "DELCONSUMER", stream, group, a.at(0)});
+        case op::forget_if_idle: return cmd({"EVAL", forget_if_idle_script, "1", stream, group, a.at(0), a.at(1)});
         case op::outbox_length: return cmd({"XLEN", stream});
         case op::retry_length: return cmd({"ZCARD", key("retry")});
         case op::dead_length: return cmd({"XLEN", key("dead")});
@@ -217,19 +233,27 @@ net::awaitable<std::vector<taken>> redis_outbox::reclaim(std::string consumer, s
     co_return entries_of(r.elements[1]);
 }
 
-net::awaitable<std::vector<std::pair<std::string, std::int64_t>>> redis_outbox::consumers() {
+net::awaitable<std::vector<consumer_info>> redis_outbox::consumers() {
     auto r = co_await store_.run(compose(op::consumers, {}), "XINFO CONSUMERS");
-    std::vector<std::pair<std::string, std::int64_t>> out;
+    std::vector<consumer_info> out;
     for (const auto& c : r.elements) {
-        std::string name;
-        std::int64_t pending = 0;
+        consumer_info info;
         for (std::size_t i = 0; i + 1 < c.elements.size(); i += 2) {
-            if (c.elements[i].str == "name") name = c.elements[i + 1].str;
-            if (c.elements[i].str == "pending") pending = c.elements[i + 1].integer;
+            if (c.elements[i].str == "name") info.name = c.elements[i + 1].str;
+            if (c.elements[i].str == "pending") info.pending = c.elements[i + 1].integer;
+            if (c.elements[i].str == "idle") info.idle_ms = c.elements[i + 1].integer;
         }
-        if (!name.empty()) out.emplace_back(std::move(name), pending);
+        if (!info.name.empty()) out.push_back(std::move(info));
     }
     co_return out;
+}
+
+net::awaitable<bool> redis_outbox::forget_if_idle(std::string consumer, std::chrono::milliseconds idle) {
+    std::vector<std::string> args(2);
+    args[0] = std::move(consumer);
+    args[1] = std::to_string(idle.count());
+    auto r = co_await store_.run(compose(op::forget_if_idle, args), "forget an idle consumer");
+    co_return r.integer == 1;
 }
 
 net::awaitable<std::vector<taken>> redis_outbox::take_over(std::string dead, std::string consumer, int count) {

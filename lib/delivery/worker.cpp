@@ -193,8 +193,17 @@ net::awaitable<void> worker::run() {
                     for (const auto& t : batch) mine.push_back(t.entry_id);  // held for want of room
                     co_await box_.keep(settings_.consumer, std::move(mine));
                 }
-                for (const auto& [name, pending] : co_await box_.consumers()) {
-                    if (!gone_locally(name)) continue;
+                for (const auto& c : co_await box_.consumers()) {
+                    const std::string& name = c.name;
+                    const std::int64_t pending = c.pending;
+                    if (!gone_locally(name)) {
+                        // Another boot's or container's, long gone and holding nothing: its name
+                        // would stay listed for ever (a new one comes with every restart).
+                        if (name != settings_.consumer && pending == 0 && c.idle_ms >= settings_.forget_after.count()) {
+                            co_await box_.forget_if_idle(name, settings_.forget_after);
+                        }
+                        continue;
+                    }
                     if (pending > 0) log_.notice("delivery: taking over ", pending, " alerts from ", name, ", which has stopped");
                     for (auto& t : co_await box_.take_over(name, settings_.consumer, 256)) batch.push_back(std::move(t));
                 }

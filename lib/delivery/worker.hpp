@@ -30,10 +30,13 @@ struct worker_settings {
     std::vector<std::chrono::milliseconds> retry_schedule;
     std::chrono::milliseconds alert_ttl = std::chrono::minutes(15);
     int max_in_flight_per_host = 32;
-    std::string consumer;  ///< "<host>:<pid>"
+    std::string consumer;  ///< consumer_name(): "<host>:<boot>.<pid namespace>:<pid>"
     /// An alert taken by a consumer this long ago and never settled is taken over (its process died).
     std::chrono::milliseconds reclaim_after = std::chrono::seconds(45);
     int max_in_flight = 1024;
+    /// Another process's consumer that holds nothing and has been silent this long is forgotten
+    /// (a live worker reads every quarter second).
+    std::chrono::milliseconds forget_after = std::chrono::hours(1);
 };
 
 /// What one attempt came to, for the demo's live line and for tests.

@@ -52,6 +52,7 @@ struct rig_options {
     std::chrono::milliseconds reclaim_after = 45s;
     int per_host = 32;
     int max_in_flight = 1024;
+    std::chrono::milliseconds forget_after = 1h;
     bool run_worker = true;
 };
 
@@ -66,7 +67,7 @@ public:
           outbox_(store_, 1000),
           client_(ioc_.get_executor(), {std::chrono::seconds(10), "", 1 << 20}),
           senders_(client_, delivery_settings(sandbox_port, o.telegram_per_second, o.sms), log_),
-          worker_(outbox_, service_, senders_, worker_settings{o.schedule, o.ttl, o.per_host, o.consumer, o.reclaim_after, o.max_in_flight},
+          worker_(outbox_, service_, senders_, worker_settings{o.schedule, o.ttl, o.per_host, o.consumer, o.reclaim_after, o.max_in_flight, o.forget_after},
                   log_, metrics_) {
         metrics::describe_all(metrics_);
         worker_.on_attempt = [this](const attempt_report& r) {
@@ -684,6 +685,51 @@ TEST_F(delivery, an_alert_held_by_a_namesake_host_of_another_pid_table_is_left_t
         co_return static_cast<std::int64_t>((co_await b.store().run(std::move(cmd), "XPENDING")).elements.size());
     });
     EXPECT_EQ(pending, 1);
+}
+
+// Every restart on another boot or in another container leaves its consumer name behind; one that
+// holds nothing and has been silent long enough is forgotten. One still holding an alert is not.
+TEST_F(delivery, a_long_silent_consumer_holding_nothing_is_forgotten_and_one_holding_an_alert_is_not) {
+    script_hook("z", "");
+    const auto names = [&](rig& r) {
+        return r.call<std::vector<std::string>>([&]() -> net::awaitable<std::vector<std::string>> {
+            std::vector<std::string> out;
+            for (auto& c : co_await r.box().consumers()) out.push_back(c.name);
+            std::sort(out.begin(), out.end());
+            co_return out;
+        });
+    };
+    {
+        rig_options held;
+        held.run_worker = false;
+        rig a(redis.port(), sandbox.port(), {hook_sub("z", sandbox.port(), "z")}, held);
+        a.call<bool>([&]() -> net::awaitable<bool> {
+            co_await a.box().prepare();
+            std::vector<std::string> create{"XGROUP", "CREATECONSUMER", "dt:outbox", std::string(consumer_group), "gone:1.1:7"};
+            co_await a.store().run(std::move(create), "XGROUP CREATECONSUMER");
+            co_return true;
+        });
+        a.enqueue("z");
+        ASSERT_EQ(a.call<std::vector<taken>>([&]() { return a.box().take("holding:1.1:8", 10); }).size(), 1u);
+        EXPECT_EQ(names(a), (std::vector<std::string>{"gone:1.1:7", "holding:1.1:8"}));
+        // The script checks for itself: not one that holds an entry, not one heard from lately.
+        EXPECT_FALSE(a.call<bool>([&]() { return a.box().forget_if_idle("holding:1.1:8", 0ms); }));
+        EXPECT_FALSE(a.call<bool>([&]() { return a.box().forget_if_idle("gone:1.1:7", 1h); }));
+    }
+    std::this_thread::sleep_for(400ms);
+    rig_options alive;
+    alive.consumer = "alive:1.1:9";
+    alive.forget_after = 300ms;
+    rig b(redis.port(), sandbox.port(), {hook_sub("z", sandbox.port(), "z")}, alive);
+    std::vector<std::string> now;
+    for (int i = 0; i < 200; ++i) {
+        now = names(b);
+        if (std::find(now.begin(), now.end(), "gone:1.1:7") == now.end()) break;
+        std::this_thread::sleep_for(25ms);
+    }
+    EXPECT_EQ(std::count(now.begin(), now.end(), "gone:1.1:7"), 0);
+    EXPECT_EQ(std::count(now.begin(), now.end(), "holding:1.1:8"), 1);
+    EXPECT_FALSE(b.settled("z", "delivered"));  // still that consumer's, for the idle-time reclaim
 }
 
 // The poller's hand-off (delivery::hand_off): the commit claims the first alerts for this worker,
