@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 
 namespace cowin::delivery {
@@ -15,15 +16,12 @@ std::string host_name() {
     return buf;
 }
 
-// The boot id's first 8 hex digits: a new one at every boot, so pids of an earlier boot never count.
-std::string boot() {
-    std::ifstream in("/proc/sys/kernel/random/boot_id");
-    std::string id, out;
-    std::getline(in, id);
-    for (char c : id) {
-        if (std::isxdigit(static_cast<unsigned char>(c)) && out.size() < 8) out += c;
+std::string first_hex(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (std::isxdigit(static_cast<unsigned char>(c)) && out.size() < 8) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
-    return out.empty() ? "0" : out;
+    return out;
 }
 
 // "pid:[4026531836]" -> "4026531836".
@@ -39,6 +37,17 @@ std::string pid_namespace() {
 
 }  // namespace
 
-std::string consumer_name() { return host_name() + ":" + boot() + "." + pid_namespace() + ":" + std::to_string(::getpid()); }
+std::string boot_part(const std::string& proc_boot_id, const char* from_environment) {
+    std::string out = first_hex(proc_boot_id);
+    if (out.empty() && from_environment != nullptr) out = first_hex(from_environment);
+    return out.empty() ? "0" : out;
+}
+
+std::string consumer_name() {
+    std::string proc;
+    std::getline(std::ifstream("/proc/sys/kernel/random/boot_id"), proc);
+    return host_name() + ":" + boot_part(proc, std::getenv("COWIN_BOOT_ID")) + "." + pid_namespace() + ":" +
+           std::to_string(::getpid());
+}
 
 }  // namespace cowin::delivery

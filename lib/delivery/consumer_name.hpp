@@ -12,4 +12,8 @@ namespace cowin::delivery {
 /// A name of another space is left to the idle-time reclaim.
 std::string consumer_name();
 
+/// The boot id's first 8 hex digits, from /proc's text or, where /proc/sys is hidden (the unit's
+/// ProcSubset=pid), from COWIN_BOOT_ID, which the unit sets to systemd's %b; "0" when neither has one.
+std::string boot_part(const std::string& proc_boot_id, const char* from_environment);
+
 }  // namespace cowin::delivery

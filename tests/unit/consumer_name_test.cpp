@@ -30,6 +30,13 @@ TEST(consumer_name, is_host_then_boot_and_pid_namespace_then_pid) {
     EXPECT_EQ(name.substr(first + 1, last - first - 1), boot.substr(0, 8) + "." + std::to_string(ns.st_ino));
 }
 
+TEST(consumer_name, the_boot_part_comes_from_proc_else_from_the_unit_else_is_0) {
+    EXPECT_EQ(boot_part("3F2A9C1E-77d0-4b4e-9a51-0c3c2b1d9e77\n", "deadbeef-0000"), "3f2a9c1e");
+    EXPECT_EQ(boot_part("", "deadbeef00004b4e9a510c3c2b1d9e77"), "deadbeef");  // systemd's %b has no dashes
+    EXPECT_EQ(boot_part("", nullptr), "0");
+    EXPECT_EQ(boot_part("", ""), "0");
+}
+
 TEST(consumer_name, another_process_of_the_same_pid_table_differs_only_in_its_pid) {
     int fds[2];
     ASSERT_EQ(::pipe(fds), 0);
