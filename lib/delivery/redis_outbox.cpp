@@ -76,10 +76,9 @@ std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::stri
             return c;
         }
         case op::keep: {
-            // Idle time back to 0; JUSTID leaves the delivery counter alone. Entries settled meanwhile
-            // are not in the pending list any more and are skipped.
-            command c = cmd({"XCLAIM", stream, group, a.at(0), "0"});
-            c.insert(c.end(), a.begin() + 1, a.end());
+            // The claim, to the holder itself: idle time back to 0; JUSTID leaves the delivery counter
+            // alone. Entries settled meanwhile are not in the pending list any more and are skipped.
+            command c = compose(op::claim, a);
             c.push_back("JUSTID");
             return c;
         }

@@ -150,7 +150,7 @@ void worker::deliver_claimed(std::vector<taken> entries) {
 // consumer's, kept fresh against reclaims) until settled attempts make room.
 void worker::hold_beyond_room(std::vector<taken>& batch) {
     const auto room = static_cast<std::size_t>(std::max<std::int64_t>(
-        0, static_cast<std::int64_t>(settings_.max_in_flight) - static_cast<std::int64_t>(in_flight_)));
+        0, static_cast<std::int64_t>(settings_.max_in_flight) - static_cast<std::int64_t>(holding_.size())));
     if (batch.size() <= room) return;
     for (auto it = batch.begin() + static_cast<std::ptrdiff_t>(room); it != batch.end(); ++it) held_.push_back(std::move(*it));
     batch.resize(room);
@@ -194,23 +194,21 @@ net::awaitable<void> worker::run() {
                     co_await box_.keep(settings_.consumer, std::move(mine));
                 }
                 for (const auto& c : co_await box_.consumers()) {
-                    const std::string& name = c.name;
-                    const std::int64_t pending = c.pending;
-                    if (!gone_locally(name)) {
+                    if (!gone_locally(c.name)) {
                         // Another boot's or container's, long gone and holding nothing: its name
                         // would stay listed for ever (a new one comes with every restart).
-                        if (name != settings_.consumer && pending == 0 && c.idle_ms >= settings_.forget_after.count()) {
-                            co_await box_.forget_if_idle(name, settings_.forget_after);
+                        if (c.name != settings_.consumer && c.pending == 0 && c.idle_ms >= settings_.forget_after.count()) {
+                            co_await box_.forget_if_idle(c.name, settings_.forget_after);
                         }
                         continue;
                     }
-                    if (pending > 0) log_.notice("delivery: taking over ", pending, " alerts from ", name, ", which has stopped");
-                    for (auto& t : co_await box_.take_over(name, settings_.consumer, 256)) batch.push_back(std::move(t));
+                    if (c.pending > 0) log_.notice("delivery: taking over ", c.pending, " alerts from ", c.name, ", which has stopped");
+                    for (auto& t : co_await box_.take_over(c.name, settings_.consumer, 256)) batch.push_back(std::move(t));
                 }
                 for (auto& t : co_await box_.reclaim(settings_.consumer, settings_.reclaim_after, 256)) batch.push_back(std::move(t));
             }
             woken_ = false;
-            const int room = settings_.max_in_flight - static_cast<int>(in_flight_) - static_cast<int>(batch.size());
+            const int room = settings_.max_in_flight - static_cast<int>(holding_.size()) - static_cast<int>(batch.size());
             starved_ = room <= 0;
             if (room > 0) {
                 for (auto& t : co_await box_.take(settings_.consumer, std::min(room, batch_size))) batch.push_back(std::move(t));
@@ -300,11 +298,9 @@ net::awaitable<std::vector<taken>> worker::start(std::vector<taken> batch, net::
         std::optional<subs::record> rec = std::move(records[next_record++]);
         std::string entry = batch[i].entry_id;
         if (!holding_.insert(entry).second) continue;  // handed back by a reclaim while being delivered here
-        ++in_flight_;
         net::co_spawn(ex, deliver(std::move(batch[i]), std::move(*decoded[i]), std::move(rec)),
                       [this, entry = std::move(entry)](std::exception_ptr e) {
                           holding_.erase(entry);
-                          --in_flight_;
                           // The loop stopped taking for want of room: there is some again.
                           if (starved_) {
                               starved_ = false;

@@ -77,7 +77,7 @@ public:
     std::pair<std::int64_t, std::int64_t> depth() const { return depth_; }
     const std::string& consumer() const { return settings_.consumer; }
     /// Attempts started and not yet settled.
-    std::size_t in_flight() const { return in_flight_; }
+    std::size_t in_flight() const { return holding_.size(); }
 
     std::function<void(const attempt_report&)> on_attempt;
 
@@ -115,12 +115,11 @@ private:
     bool stopping_ = false;
     bool woken_ = false;
     bool starved_ = false;  ///< max_in_flight reached: the next settled attempt wakes the loop
-    std::size_t in_flight_ = 0;
     /// Held by this consumer but not started (Redis failed under them, they came before run(), or
     /// there was no room under max_in_flight): started on a later turn, kept fresh meanwhile.
     std::vector<taken> held_;
-    /// Entries being delivered here (started, not settled): kept fresh against reclaims, and never
-    /// started twice should a reclaim hand one back anyway.
+    /// Entries being delivered here (started, not settled; in_flight() counts them): kept fresh
+    /// against reclaims, and never started twice should a reclaim hand one back anyway.
     std::set<std::string> holding_;
     std::shared_ptr<prefetched> prefetched_;  ///< the last prefetch, until a batch uses it
     std::pair<std::int64_t, std::int64_t> depth_{0, 0};

@@ -41,14 +41,18 @@ const char* redis_store::commit_script() {
            "return out\n";
 }
 
+namespace {
+std::string snap_key(const std::string& prefix, const std::string& target) { return prefix + "snap:" + target; }
+}  // namespace
+
 std::vector<std::string> redis_store::load_command(const std::string& prefix, const std::string& target) {
-    return {"HMGET", prefix + "snap:" + target, "fp", "data"};
+    return {"HMGET", snap_key(prefix, target), "fp", "data"};
 }
 
 std::vector<std::string> redis_store::commit_command(const std::string& prefix, const std::string& target,
                                                      const std::string& expected, const stored_snapshot& next,
                                                      std::vector<std::string> alerts, const outbox_claim& claim) {
-    std::vector<std::string> cmd{"EVAL", commit_script(), "2", prefix + "snap:" + target, prefix + "outbox",
+    std::vector<std::string> cmd{"EVAL", commit_script(), "2", snap_key(prefix, target), prefix + "outbox",
                                  expected, std::to_string(next.snap.fingerprint), encode(next),
                                  std::to_string(claim.wanted()), claim.group, claim.consumer};
     for (auto& a : alerts) cmd.push_back(std::move(a));
@@ -175,7 +179,7 @@ net::awaitable<std::optional<stored_snapshot>> redis_store::load_for_commit(std:
         }
         ++commit_generation_;
     }
-    const std::string key = settings_.key_prefix + "snap:" + target;
+    const std::string key = snap_key(settings_.key_prefix, target);
     std::vector<std::vector<std::string>> cmds(3);
     cmds[0].push_back("UNWATCH");  // whatever an earlier load watched for a commit that never came
     cmds[1].push_back("WATCH");
@@ -205,7 +209,7 @@ std::vector<std::vector<std::string>> redis_store::transaction_commands(const st
     std::vector<std::vector<std::string>> cmds;
     cmds.reserve(alerts.size() + 4);
     cmds.push_back(std::vector<std::string>(1, "MULTI"));
-    cmds.push_back({"HSET", prefix + "snap:" + target, "fp", std::to_string(next.snap.fingerprint), "data", encode(next)});
+    cmds.push_back({"HSET", snap_key(prefix, target), "fp", std::to_string(next.snap.fingerprint), "data", encode(next)});
     const std::string stream = prefix + "outbox";
     for (auto& a : alerts) cmds.push_back({"XADD", stream, "*", "a", std::move(a)});
     if (claim.wanted() > 0) {

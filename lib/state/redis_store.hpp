@@ -12,8 +12,8 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include <chrono>
-#include <memory>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 

@@ -47,6 +47,16 @@ net::awaitable<commit_outcome> commit(redis_store& s, std::uint64_t expected, st
                                             std::move(claim));
 }
 
+// What a commit of two alerts over fingerprint 11 throws ("" when it does not).
+net::awaitable<std::string> commit_error(redis_store& s, std::string tag) {
+    try {
+        co_await commit(s, 11, 12, 2, std::move(tag), "host:1", 32);
+    } catch (const std::runtime_error& e) {
+        co_return e.what();
+    }
+    co_return std::string();
+}
+
 net::awaitable<redis_reply> run(redis_store& s, std::vector<std::string> cmd) { co_return co_await s.run(std::move(cmd), "test"); }
 
 net::awaitable<std::int64_t> pending_of(redis_store& s, std::string consumer) {
@@ -203,20 +213,10 @@ TEST(commit_claim, a_redis_out_of_memory_refuses_the_commit_clearly_and_writes_n
         co_await run(s, std::move(full));
         // Watched: the queued writes are refused (OOM), so EXEC aborts the whole transaction.
         co_await s.load_for_commit(target);
-        std::string watched_error;
-        try {
-            co_await commit(s, 11, 12, 2, "a", "host:1", 32);
-        } catch (const std::runtime_error& e) {
-            watched_error = e.what();
-        }
+        const std::string watched_error = co_await commit_error(s, "a");
         EXPECT_NE(watched_error.find("EXECABORT"), std::string::npos) << watched_error;
         // By script: refused the same way.
-        std::string script_error;
-        try {
-            co_await commit(s, 11, 12, 2, "b", "host:1", 32);
-        } catch (const std::runtime_error& e) {
-            script_error = e.what();
-        }
+        const std::string script_error = co_await commit_error(s, "b");
         EXPECT_NE(script_error.find("OOM"), std::string::npos) << script_error;
         std::vector<std::string> room{"CONFIG", "SET", "maxmemory", "0"};
         co_await run(s, std::move(room));
