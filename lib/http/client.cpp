@@ -1,4 +1,5 @@
 #include "http/client.hpp"
+#include "http/request_wire.hpp"
 #include "http/response_finish.hpp"
 #include "util/text.hpp"
 
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <unordered_map>
 #include <variant>
 
 namespace cowin::http {
@@ -30,6 +32,7 @@ std::string_view to_string(response::failure f) {
     switch (f) {
         case response::failure::none: return "none";
         case response::failure::bad_url: return "bad URL";
+        case response::failure::bad_header: return "bad header";
         case response::failure::resolve: return "name resolution failed";
         case response::failure::connect: return "connection failed";
         case response::failure::tls: return "TLS handshake failed";
@@ -80,6 +83,16 @@ struct client::impl {
     };
     std::map<std::string, resolved> dns;
 
+    // What a URL means to the client, kept per URL: a fan-out posts to the same few URLs thousands
+    // of times, and parsing each again cost more than the lookup. Shared, so that a request keeps
+    // its own while the cache is cleared.
+    struct target {
+        bool secure = false;
+        std::string host, port, path, host_header, key;
+    };
+    std::unordered_map<std::string, std::shared_ptr<const target>> targets;
+    std::shared_ptr<const target> target_of(const std::string& url);
+
     std::unique_ptr<connection> take_idle(const std::string& key) {
         for (auto it = idle.begin(); it != idle.end(); ++it) {
             if ((*it)->key == key) {
@@ -113,11 +126,11 @@ void client::set_timeout(std::chrono::milliseconds t) { impl_->settings.timeout 
 namespace {
 
 template <class Stream>
-net::awaitable<response> exchange(Stream& stream, beast::flat_buffer& buffer, bhttp::request<bhttp::string_body>& req,
+net::awaitable<response> exchange(Stream& stream, beast::flat_buffer& buffer, const std::string& wire,
                                   const client_settings& s, bool& reusable) {
     reusable = false;
     beast::get_lowest_layer(stream).expires_after(s.timeout);
-    auto [wec, wn] = co_await bhttp::async_write(stream, req, use);
+    auto [wec, wn] = co_await net::async_write(stream, net::buffer(wire), use);
     if (wec) co_return fail(wec == beast::error::timeout ? response::failure::timeout : response::failure::reset, wec.message());
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(s.body_limit);
@@ -140,33 +153,39 @@ net::awaitable<response> exchange(Stream& stream, beast::flat_buffer& buffer, bh
 
 }  // namespace
 
+std::shared_ptr<const client::impl::target> client::impl::target_of(const std::string& url) {
+    if (auto hit = targets.find(url); hit != targets.end()) return hit->second;
+    auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->host().empty()) return nullptr;
+    auto made = std::make_shared<target>();
+    target& t = *made;
+    t.secure = parsed->scheme() == "https";
+    t.host = std::string(parsed->host());
+    t.port = parsed->has_port() ? std::string(parsed->port()) : (t.secure ? "443" : "80");
+    t.path = std::string(parsed->encoded_path());
+    if (t.path.empty()) t.path = "/";
+    if (parsed->has_query()) t.path += "?" + std::string(parsed->encoded_query());
+    // RFC 9112 §3.2: with the port when the URL names one.
+    t.host_header = std::string(parsed->encoded_host_and_port());
+    t.key = std::string(parsed->scheme()) + "://" + t.host + ":" + t.port;
+    if (targets.size() >= 4096) targets.clear();
+    targets.emplace(url, made);
+    return made;
+}
+
 net::awaitable<response> client::request(std::string method, std::string url,
                                          std::vector<std::pair<std::string, std::string>> headers, std::string body) {
     impl& m = *impl_;
-    auto parsed = boost::urls::parse_absolute_uri(url);
-    if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->host().empty()) {
-        co_return fail(response::failure::bad_url, "not an http(s) URL: " + url);
-    }
-    const bool secure = parsed->scheme() == "https";
-    const std::string host = std::string(parsed->host());
-    const std::string port = parsed->has_port() ? std::string(parsed->port()) : (secure ? "443" : "80");
-    std::string target = std::string(parsed->encoded_path());
-    if (target.empty()) target = "/";
-    if (parsed->has_query()) target += "?" + std::string(parsed->encoded_query());
-    const std::string key = std::string(parsed->scheme()) + "://" + host + ":" + port;
+    const auto found = m.target_of(url);
+    if (!found) co_return fail(response::failure::bad_url, "not an http(s) URL: " + url);
+    const impl::target& t = *found;
+    const bool secure = t.secure;
+    const std::string& host = t.host;
+    const std::string& port = t.port;
+    const std::string& key = t.key;
     if (secure && !m.tls_setup_error.empty()) co_return fail(response::failure::tls, m.tls_setup_error);
-
-    bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
-    req.set(bhttp::field::host, host);
-    bool has_encoding = false;
-    for (const auto& [k, v] : headers) {
-        req.set(k, v);
-        has_encoding = has_encoding || beast::iequals(k, "accept-encoding");
-    }
-    if (!has_encoding) req.set(bhttp::field::accept_encoding, "gzip");
-    req.keep_alive(true);
-    req.body() = std::move(body);
-    req.prepare_payload();
+    auto wire = request_wire(method, t.host_header, t.path, headers, body);
+    if (!wire) co_return fail(response::failure::bad_header, "a header name or value HTTP does not allow, for " + key);
 
     // A kept-alive connection may have been closed by the server meanwhile: then one fresh try.
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -224,7 +243,7 @@ net::awaitable<response> client::request(std::string method, std::string url,
         }
         bool reusable = false;
         response out = co_await std::visit(
-            [&](auto& s) { return exchange(*s, conn->buffer, req, m.settings, reusable); }, conn->stream);
+            [&](auto& s) { return exchange(*s, conn->buffer, *wire, m.settings, reusable); }, conn->stream);
         if (out.error == response::failure::reset && reused) continue;
         if (out.ok() && reusable) m.idle.push_back(std::move(conn));
         co_return out;

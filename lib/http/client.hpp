@@ -25,6 +25,7 @@ struct response {
     enum class failure {
         none,
         bad_url,
+        bad_header,  ///< a header name or value HTTP does not allow (CR or LF in a value, ...): nothing sent
         resolve,    ///< the host name did not resolve
         connect,    ///< refused or unreachable
         tls,        ///< handshake failed: untrusted certificate, host-name mismatch, ...

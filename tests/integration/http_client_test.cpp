@@ -75,6 +75,20 @@ TEST_F(http_client_plain, body_over_the_limit_is_refused) {
     EXPECT_EQ(r.error, response::failure::too_large) << r.error_text;
 }
 
+// A value with CR LF would have added a header (or a request) of its own: nothing goes out.
+TEST_F(http_client_plain, a_header_that_would_smuggle_another_is_refused_unsent) {
+    const std::string hook = base() + "/hooks/smuggle";
+    auto r = test::run_coroutine<response>([&](net::any_io_executor ex) -> net::awaitable<response> {
+        http::client c(ex, {});
+        std::vector<std::pair<std::string, std::string>> headers{{"X-Name", "a\r\nX-Injected: 1"}};
+        co_return co_await c.request("POST", hook, headers, "{}");
+    });
+    EXPECT_EQ(r.error, response::failure::bad_header) << r.error_text;
+    auto seen = fetch(base() + "/sandbox/v1/hooks/smuggle");
+    ASSERT_TRUE(seen.ok());
+    EXPECT_NE(seen.body.find(R"("deliveries":[])"), std::string::npos) << seen.body;  // the receiver got nothing
+}
+
 TEST(http_client_errors, refused_and_bad_urls_are_named) {
     EXPECT_EQ(fetch("http://127.0.0.1:1/").error, response::failure::connect);
     EXPECT_EQ(fetch("ftp://127.0.0.1/x").error, response::failure::bad_url);

@@ -2,6 +2,11 @@
 // (reference/standard-webhooks-vectors.md).
 #include <gtest/gtest.h>
 
+#include <openssl/hmac.h>
+
+#include <string>
+
+#include "util/base64.hpp"
 #include "webhook/signature.hpp"
 
 namespace cowin::webhook {
@@ -20,6 +25,29 @@ TEST(webhook_signature, matches_the_spec_vector) {
     EXPECT_EQ(sign(*key, id, ts, body), expected);
     // The secret is the same with or without its prefix.
     EXPECT_EQ(decode_secret("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), key);
+}
+
+// The HMAC is written on SHA-256 itself: it must agree with OpenSSL's HMAC for keys shorter than,
+// as long as and longer than SHA-256's 64-byte block (a longer key is hashed first), empty keys
+// included, and for bodies across block boundaries.
+TEST(webhook_signature, agrees_with_openssl_hmac_for_every_key_length) {
+    const std::size_t key_lengths[] = {0, 1, 24, 63, 64, 65, 128, 200};
+    const std::size_t body_lengths[] = {0, 1, 55, 56, 64, 600, 5000};
+    for (std::size_t key_len : key_lengths) {
+        for (std::size_t body_len : body_lengths) {
+            std::string key(key_len, '\0'), payload_body(body_len, '\0');
+            for (std::size_t i = 0; i < key_len; ++i) key[i] = static_cast<char>(i * 7 + 3);
+            for (std::size_t i = 0; i < body_len; ++i) payload_body[i] = static_cast<char>('a' + i % 26);
+            const std::string message = std::string(id) + "." + std::to_string(ts) + "." + payload_body;
+            unsigned char mac[EVP_MAX_MD_SIZE];
+            unsigned int mac_len = 0;
+            static const unsigned char no_key = 0;
+            HMAC(EVP_sha256(), key.empty() ? static_cast<const void*>(&no_key) : key.data(), static_cast<int>(key.size()),
+                 reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &mac_len);
+            const std::string want = "v1," + util::base64_encode(std::string_view(reinterpret_cast<const char*>(mac), mac_len));
+            EXPECT_EQ(sign(key, id, ts, payload_body), want) << "key " << key_len << " bytes, body " << body_len;
+        }
+    }
 }
 
 TEST(webhook_signature, verifies_rotation_lists_and_refuses_tampering) {
