@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -26,6 +27,7 @@
 #include "log/log.hpp"
 #include "background.hpp"
 #include "report.hpp"
+#include "stolen_time.hpp"
 #include "state/redis_store.hpp"
 #include "subs/repository.hpp"
 #include "subs/service.hpp"
@@ -100,11 +102,14 @@ int main() {
         return std::array<double, 2>{s(u.ru_utime), s(u.ru_stime)};
     };
     std::array<double, 2> own0{}, own1{};
+    std::optional<bench::stolen_time> stolen;
+    double steal_share = 0;
     worker.on_attempt = [&](const delivery::attempt_report& r) {
         if (r.settled == "delivered" && ++delivered == alerts) {
             t1 = std::chrono::steady_clock::now();
             cpu1 = cpu_now();
             own1 = own_now();
+            steal_share = stolen->share();
             worker.stop();
         }
     };
@@ -144,6 +149,7 @@ int main() {
         t0 = std::chrono::steady_clock::now();
         cpu0 = cpu_now();
         own0 = own_now();
+        stolen.emplace();
         co_await worker.run();
         ioc.stop();
     }, net::detached);
@@ -160,6 +166,7 @@ int main() {
     std::printf("CPU per delivery: worker %.1f us, receiver %.1f us, redis %.1f us; receiver per wrk request %.1f us\n",
                 (cpu1[0] - cpu0[0]) / alerts * 1e6, (cpu1[1] - cpu0[1]) / alerts * 1e6, (cpu1[2] - cpu0[2]) / alerts * 1e6,
                 wrk > 0 ? receiver_wrk / (wrk * 3) * 1e6 : 0.0);
+    std::printf("CPU time the hypervisor gave to others during the fan-out: %.1f %%\n", steal_share * 100);
     std::printf("the worker's own: %.1f us in user space, %.1f us in the kernel\n", (own1[0] - own0[0]) / alerts * 1e6,
                 (own1[1] - own0[1]) / alerts * 1e6);
     bench::report report;

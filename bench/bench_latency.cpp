@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -31,6 +32,7 @@
 #include "log/log.hpp"
 #include "poll/poller.hpp"
 #include "report.hpp"
+#include "stolen_time.hpp"
 #include "state/redis_store.hpp"
 #include "subs/repository.hpp"
 #include "subs/service.hpp"
@@ -92,7 +94,7 @@ int main() {
     metrics::describe_all(metrics);
     delivery::worker worker(outbox, service, senders, {{1s}, 15min, 32, "bench:1", 45s, 1024}, quiet, metrics);
 
-    std::vector<double> latencies_ms;
+    std::vector<double> latencies_ms, read_ms;  // to the byte's arrival (the kernel's stamp); to its reading
     std::size_t alerts_expected = 0, delivered = 0, wrong = 0;
     std::optional<steady::time_point> answered;
     steady::time_point t_match, t_outbox, t_rendered, t_alerts;
@@ -123,6 +125,8 @@ int main() {
     };
 
     double floor_p50 = 0, floor_p99 = 0;
+    std::optional<bench::stolen_time> stolen;
+    double steal_share = 0;
     std::string commandstats;
     // Built here: GCC 12 mishandles braced lists inside coroutines.
     const std::vector<std::pair<std::string, std::string>> json_headers(1, {"Content-Type", "application/json"});
@@ -145,6 +149,7 @@ int main() {
             wait.expires_after(100ms);
             co_await wait.async_wait(net::use_awaitable);
         }
+        stolen.emplace();
         for (int s = 0; s < samples; ++s) {
             answered.reset();
             const auto mark = alerts_expected;
@@ -157,6 +162,9 @@ int main() {
             if (!answered) continue;
             if (auto first = hooks.first_after(*answered)) {
                 latencies_ms.push_back(std::chrono::duration<double, std::milli>(*first - *answered).count());
+                if (auto read = hooks.first_after(*answered, true)) {
+                    read_ms.push_back(std::chrono::duration<double, std::milli>(*read - *answered).count());
+                }
                 st_match.push_back(std::chrono::duration<double, std::milli>(t_match - *answered).count());
                 st_outbox.push_back(std::chrono::duration<double, std::milli>(t_outbox - *answered).count());
                 st_rendered.push_back(std::chrono::duration<double, std::milli>(t_rendered - *answered).count());
@@ -173,6 +181,7 @@ int main() {
                 }
             }
         }
+        steal_share = stolen->share();
         poller.stop();
         worker.stop();
         std::vector<std::string> info{"INFO", "commandstats"};
@@ -195,8 +204,27 @@ int main() {
 
     std::printf("%zu openings measured; %zu alerts, %zu delivered, %zu not\n", latencies_ms.size(), alerts_expected,
                 delivered, wrong);
+    std::printf("CPU time the hypervisor gave to others while the openings were measured: %.1f %%\n", steal_share * 100);
+    std::size_t stamped = 0;
+    const auto received = hooks.requests();
+    for (const auto& r : received) stamped += r.stamped;
+    std::printf("arrivals stamped by the kernel: %zu of %zu\n", stamped, received.size());
+    std::printf("to the first byte as the receiver's thread read it (its wait for a core included): p50 %.2f ms, p99 %.2f ms\n",
+                bench::percentile(read_ms, 0.5), bench::percentile(read_ms, 0.99));
     std::printf("stages (p50 from the answer): matching starts %.2f ms, rendering %.2f ms, rendered %.2f ms, committed %.2f ms\n",
                 bench::percentile(st_match, 0.5), bench::percentile(st_outbox, 0.5), bench::percentile(st_rendered, 0.5), bench::percentile(st_alerts, 0.5));
+    // Where the slowest openings lost their time: the tail is the target, and its cause is not the p50's.
+    {
+        std::vector<std::size_t> order(latencies_ms.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return latencies_ms[a] > latencies_ms[b]; });
+        std::printf("slowest openings (first byte: matching starts / rendered / committed, ms):");
+        for (std::size_t i = 0; i < std::min<std::size_t>(5, order.size()); ++i) {
+            const std::size_t k = order[i];
+            std::printf(" %.2f: %.2f / %.2f / %.2f;", latencies_ms[k], st_match[k], st_rendered[k], st_alerts[k]);
+        }
+        std::printf("\n");
+    }
     std::printf("every alert of an opening delivered (its last first byte): p50 %.2f ms, p99 %.2f ms (%zu openings)\n",
                 bench::percentile(all_in, 0.5), bench::percentile(all_in, 0.99), all_in.size());
     // Redis's own time, from its counters: per commit (MULTI/EXEC: the snapshot, the XADDs, the claim)

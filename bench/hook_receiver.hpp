@@ -2,14 +2,22 @@
 // A minimal webhook receiver on a loopback port, on its own thread: reads each request whole, answers
 // 200 and closes, and notes when the request's first byte came (and, when asked, its path and body).
 // Plain sockets, so that what it measures is the sender, not a server framework.
+//
+// "Came" is when the kernel received the byte (SO_TIMESTAMPNS), not when this thread got to read
+// it: the receiver shares the benchmark's two cores with the sender, Redis and the sandbox, and its
+// own wait for a core is not the sender's latency (a real receiver is on another machine). Both are
+// kept; `read_at` is the later.
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <cstring>
+#include <ctime>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -22,7 +30,9 @@ class hook_receiver {
 public:
     using steady = std::chrono::steady_clock;
     struct request {
-        steady::time_point at;  ///< first byte
+        steady::time_point at;       ///< first byte, as the kernel received it
+        steady::time_point read_at;  ///< first byte, as this thread read it
+        bool stamped = false;        ///< the kernel gave its stamp (else `at` is `read_at`)
         std::string path, body;
     };
 
@@ -32,6 +42,8 @@ public:
         a.sin_family = AF_INET;
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        const int on = 1;
+        ::setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);  // accepted sockets inherit it
         ::listen(fd_, 512);
         socklen_t len = sizeof a;
         ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
@@ -48,12 +60,13 @@ public:
     hook_receiver& operator=(const hook_receiver&) = delete;
 
     int port() const { return port_; }
-    /// The first arrival at or after `t`.
-    std::optional<steady::time_point> first_after(steady::time_point t) {
+    /// The first arrival at or after `t` (`read` : when read, rather than received).
+    std::optional<steady::time_point> first_after(steady::time_point t, bool read = false) {
         std::lock_guard lock(m_);
         std::optional<steady::time_point> best;
         for (const auto& r : requests_) {
-            if (r.at >= t && (!best || r.at < *best)) best = r.at;
+            const auto at = read ? r.read_at : r.at;
+            if (at >= t && (!best || at < *best)) best = at;
         }
         return best;
     }
@@ -72,9 +85,22 @@ private:
             request r;
             std::size_t need = std::string::npos;
             while (true) {
-                const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+                alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+                iovec iov{buf, sizeof buf};
+                msghdr msg{};
+                msg.msg_iov = &iov;
+                msg.msg_iovlen = 1;
+                msg.msg_control = control;
+                msg.msg_controllen = sizeof control;
+                const ssize_t n = ::recvmsg(c, &msg, 0);
                 if (n <= 0) break;
-                if (got.empty()) r.at = steady::now();
+                if (got.empty()) {
+                    r.read_at = r.at = steady::now();
+                    if (auto received = kernel_stamp(msg)) {
+                        r.at = std::min(r.at, *received);
+                        r.stamped = true;
+                    }
+                }
                 got.append(buf, static_cast<std::size_t>(n));
                 const auto end = got.find("\r\n\r\n");
                 if (end != std::string::npos && need == std::string::npos) {
@@ -98,6 +124,19 @@ private:
             std::lock_guard lock(m_);
             requests_.push_back(std::move(r));
         }
+    }
+    // The kernel's stamp is CLOCK_REALTIME: moved to the steady clock by the two clocks' offset now.
+    static std::optional<steady::time_point> kernel_stamp(msghdr& msg) {
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+            timespec ts{};
+            std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            const auto wall = std::chrono::system_clock::now();
+            const auto mono = steady::now();
+            const auto stamped = std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+            return mono - std::chrono::duration_cast<steady::duration>(wall.time_since_epoch() - stamped);
+        }
+        return std::nullopt;
     }
     bool keep_bodies_;
     int fd_ = -1;
