@@ -1,4 +1,5 @@
 #include "state/redis_connection.hpp"
+#include "state/reply_builder.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -15,27 +16,6 @@
 namespace cowin::state {
 
 namespace net = boost::asio;
-
-namespace {
-
-redis_reply convert(const redisReply* r) {
-    redis_reply out;
-    switch (r->type) {
-        case REDIS_REPLY_STRING: out.kind = redis_reply::type::string; out.str.assign(r->str, r->len); break;
-        case REDIS_REPLY_STATUS: out.kind = redis_reply::type::status; out.str.assign(r->str, r->len); break;
-        case REDIS_REPLY_ERROR: out.kind = redis_reply::type::error; out.str.assign(r->str, r->len); break;
-        case REDIS_REPLY_INTEGER: out.kind = redis_reply::type::integer; out.integer = r->integer; break;
-        case REDIS_REPLY_ARRAY:
-            out.kind = redis_reply::type::array;
-            out.elements.reserve(r->elements);
-            for (std::size_t i = 0; i < r->elements; ++i) out.elements.push_back(convert(r->element[i]));
-            break;
-        default: out.kind = redis_reply::type::nil; break;
-    }
-    return out;
-}
-
-}  // namespace
 
 // What hiredis's hooks and callbacks touch. Socket waits hold a reference, so it lives until the last
 // of them has run.
@@ -143,7 +123,7 @@ void on_reply(redisAsyncContext*, void* reply, void* privdata) {
     if (reply == nullptr) {
         r.failure = "connection to Redis lost: outcome unknown";
     } else {
-        r.reply = convert(static_cast<redisReply*>(reply));
+        r.reply = take_reply(reply);
     }
     (*p)->complete(std::move(r));
     delete p;
@@ -175,6 +155,7 @@ net::awaitable<std::string> redis_connection::connect(std::string host, int port
         redisAsyncFree(ac);
         co_return "cannot connect to Redis at " + host + ":" + std::to_string(port) + ": " + e;
     }
+    ac->c.reader->fn = reply_functions();
     st->ac = ac;
     st->sd.assign(ac->c.fd);
     // Not owning: the state outlives the context (the connection object holds it, and so does every
