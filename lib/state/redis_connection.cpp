@@ -10,6 +10,7 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include <charconv>
 #include <functional>
 #include <optional>
 
@@ -117,6 +118,27 @@ struct pending {
     }
 };
 
+// The RESP a command goes as (an array of bulk strings), appended to `out`. Written here rather than
+// by hiredis's formatter: one buffer for a whole pipeline (a commit is over a hundred commands),
+// instead of a formatted string per command copied again into hiredis's output buffer.
+void append_resp(std::string& out, const std::vector<std::string>& args) {
+    std::size_t size = 16;
+    for (const auto& a : args) size += a.size() + 24;
+    out.reserve(out.size() + size);
+    char digits[24];
+    auto number = [&](char lead, std::size_t n) {
+        out += lead;
+        out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+        out += "\r\n";
+    };
+    number('*', args.size());
+    for (const auto& a : args) {
+        number('$', a.size());
+        out += a;
+        out += "\r\n";
+    }
+}
+
 void on_reply(redisAsyncContext*, void* reply, void* privdata) {
     auto* p = static_cast<std::shared_ptr<pending>*>(privdata);
     redis_result r;
@@ -201,12 +223,9 @@ net::awaitable<std::string> redis_connection::connect(std::string host, int port
 net::awaitable<redis_result> redis_connection::command(std::vector<std::string> args, std::chrono::milliseconds timeout) {
     auto st = state_;
     if (st->ac == nullptr || !st->is_connected) co_return redis_result{"not connected to Redis", {}};
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    for (const auto& a : args) {
-        argv.push_back(a.data());
-        lens.push_back(a.size());
-    }
+    if (args.empty()) co_return redis_result{"an empty command", {}};
+    std::string wire;
+    append_resp(wire, args);
     net::steady_timer timer(st->ex, timeout);
     std::optional<redis_result> outcome;
     auto p = std::make_shared<pending>();
@@ -215,7 +234,7 @@ net::awaitable<redis_result> redis_connection::command(std::vector<std::string> 
         timer.cancel();
     };
     auto* priv = new std::shared_ptr<pending>(p);
-    if (redisAsyncCommandArgv(st->ac, on_reply, priv, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
+    if (redisAsyncFormattedCommand(st->ac, on_reply, priv, wire.data(), wire.size()) != REDIS_OK) {
         delete priv;
         co_return redis_result{"Redis did not take the command", {}};
     }
@@ -250,13 +269,14 @@ net::awaitable<std::vector<redis_result>> redis_connection::pipeline(std::vector
     b->answered.assign(commands.size(), false);
     b->left = commands.size();
     b->timer = &timer;
-    for (std::size_t i = 0; i < commands.size(); ++i) {
-        std::vector<const char*> argv;
-        std::vector<std::size_t> lens;
-        for (const auto& a : commands[i]) {
-            argv.push_back(a.data());
-            lens.push_back(a.size());
-        }
+    std::string wire;
+    std::vector<std::size_t> ends;
+    ends.reserve(commands.size());
+    for (const auto& c : commands) {
+        append_resp(wire, c);
+        ends.push_back(wire.size());
+    }
+    for (std::size_t i = 0, start = 0; i < commands.size(); start = ends[i], ++i) {
         auto p = std::make_shared<pending>();
         p->done = [b, i](redis_result r) {
             b->results[i] = std::move(r);
@@ -264,9 +284,10 @@ net::awaitable<std::vector<redis_result>> redis_connection::pipeline(std::vector
             if (--b->left == 0 && b->timer != nullptr) b->timer->cancel();
         };
         auto* priv = new std::shared_ptr<pending>(p);
-        if (redisAsyncCommandArgv(st->ac, on_reply, priv, static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK) {
+        if (commands[i].empty() ||
+            redisAsyncFormattedCommand(st->ac, on_reply, priv, wire.data() + start, ends[i] - start) != REDIS_OK) {
             delete priv;
-            b->results[i].failure = "Redis did not take the command";
+            b->results[i].failure = commands[i].empty() ? "an empty command" : "Redis did not take the command";
             b->answered[i] = true;
             if (--b->left == 0) timer.cancel();
         }
