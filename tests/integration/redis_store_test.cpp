@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "log/log.hpp"
+#include "state/redis_connection.hpp"
 #include "state/redis_store.hpp"
 #include "support/coro.hpp"
 #include "support/redis_server.hpp"
@@ -40,6 +41,37 @@ TEST(redis_store, stores_loads_and_commits_only_on_the_expected_snapshot) {
         EXPECT_TRUE(co_await a.commit("district:363:0", 11, make(12, 6)));
         EXPECT_FALSE(co_await b.commit("district:363:0", 11, make(13, 7)));
         EXPECT_EQ((co_await b.load("district:363:0"))->snap.fingerprint, 12u);
+        co_return 1;
+    });
+    EXPECT_EQ(result, 1);
+}
+
+// Commands go as RESP written by the connection itself: binary arguments (CR LF, NUL, a '$' at the
+// start) reach Redis intact, and an empty command is refused without reaching Redis or disturbing
+// the commands around it.
+TEST(redis_connection, binary_arguments_round_trip_and_an_empty_command_is_refused) {
+    test::redis_server redis;
+    static const char raw[] = "$3\r\n*1\r\n\0end";
+    const std::string odd = std::string(raw, sizeof raw - 1) + std::string(70000, 'x');
+    // Built out here: GCC 12 mishandles braced lists inside coroutines.
+    std::vector<std::vector<std::string>> commands{{"SET", "k", odd}, {}, {"GET", "k"}, {"STRLEN", "k"}};
+    const std::vector<std::string> get{"GET", "k"};
+    int result = test::run_coroutine<int>([&](net::any_io_executor ex) -> net::awaitable<int> {
+        redis_connection c(ex);
+        EXPECT_EQ(co_await c.connect("127.0.0.1", redis.port(), "", 0, 5s), "");
+        auto r = co_await c.pipeline(std::move(commands), 5s);
+        EXPECT_EQ(r.size(), 4u);
+        if (r.size() == 4) {
+            EXPECT_TRUE(r[0].ok());
+            EXPECT_EQ(r[0].reply.str, "OK");
+            EXPECT_EQ(r[1].failure, "an empty command");
+            EXPECT_EQ(r[2].reply.str, odd);
+            EXPECT_EQ(r[3].reply.integer, static_cast<std::int64_t>(odd.size()));
+        }
+        std::vector<std::string> none;
+        auto e = co_await c.command(std::move(none), 5s);
+        EXPECT_EQ(e.failure, "an empty command");
+        EXPECT_EQ((co_await c.command(get, 5s)).reply.str, odd);
         co_return 1;
     });
     EXPECT_EQ(result, 1);
