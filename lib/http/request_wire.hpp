@@ -12,7 +12,7 @@ namespace cowin::http {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
-/// `host` is the Host header's value (with the port when not the scheme's). Adds Accept-Encoding:
+/// `host` is the Host header's value (with the port when the URL names one). Adds Accept-Encoding:
 /// gzip unless `headers` name one, and Content-Length unless a GET or HEAD has no body. Empty when
 /// a name is not an HTTP token or a value holds CR, LF or NUL (a header could be smuggled in).
 std::optional<std::string> request_wire(std::string_view method, std::string_view host, std::string_view target,
