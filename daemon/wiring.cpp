@@ -1,12 +1,14 @@
 #include "wiring.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <cstdio>
 #include <exception>
 
 #include "delivery/alert.hpp"
 #include "delivery/handoff.hpp"
+#include "log/line_budget.hpp"
 #include "subs/index.hpp"
 
 namespace cowin::daemon {
@@ -15,6 +17,21 @@ namespace net = boost::asio;
 using metrics::labels;
 
 namespace {
+
+// The one-line-per-delivery at info: at most half of journald's default allowance (10,000 lines per
+// 30 s per service), so that a big opening leaves room for warnings; what is over is told in one line.
+struct delivered_lines {
+    explicit delivered_lines(net::any_io_executor ex) : tell(std::move(ex)) {}
+    log::line_budget budget{5000, std::chrono::seconds(30)};
+    net::steady_timer tell;
+    bool telling = false;
+};
+
+void tell_held_back(const log::logger& log, std::uint64_t n) {
+    if (n == 0) return;
+    log.info("delivered without a line each in the last 30 s (kept under journald's rate limit): ", n,
+             " more; GET /v1/audit lists every attempt");
+}
 
 constexpr std::pair<subs::channel_bit, const char*> channel_names[] = {
     {subs::webhook, "webhook"}, {subs::telegram, "telegram"}, {subs::sms, "sms"}, {subs::log, "log"}};
@@ -111,11 +128,27 @@ void wire_delivery(metrics::registry& reg, const log::logger& log, poll::poller&
             worker.wake();
         });
     };
-    worker.on_attempt = [&log](const delivery::attempt_report& r) {
+    auto lines = std::make_shared<delivered_lines>(ex);
+    worker.on_attempt = [&log, lines](const delivery::attempt_report& r) {
         const std::string_view ch = delivery::to_string(r.a.via);
         if (r.settled == "delivered") {
-            log.info("delivered ", r.a.id, " to ", r.a.subscription_id, " by ", ch, " in ", r.since_detection.count(),
-                     " ms: ", r.a.summary);
+            if (!log.enabled(log::level::info)) return;
+            const auto now = log::line_budget::clock::now();
+            tell_held_back(log, lines->budget.held_back(now));
+            if (lines->budget.take(now)) {
+                log.info("delivered ", r.a.id, " to ", r.a.subscription_id, " by ", ch, " in ", r.since_detection.count(),
+                         " ms: ", r.a.summary);
+            } else if (!lines->telling) {
+                // Told when the window ends, even if nothing is delivered after it.
+                lines->telling = true;
+                lines->tell.expires_at(lines->budget.window_end());
+                lines->tell.async_wait([&log, weak = std::weak_ptr<delivered_lines>(lines)](boost::system::error_code) {
+                    auto held = weak.lock();
+                    if (!held) return;
+                    held->telling = false;
+                    tell_held_back(log, held->budget.held_back(log::line_budget::clock::now()));
+                });
+            }
         } else if (r.settled == "gone") {
             log.warning("subscription ", r.a.subscription_id, " deactivated: its ", ch, " receiver says it is gone (",
                         r.result.detail, ")");

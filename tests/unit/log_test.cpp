@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "log/line_budget.hpp"
 #include "log/log.hpp"
 #include "log/redact.hpp"
 
@@ -24,6 +25,28 @@ TEST(logger, drops_lines_below_the_threshold) {
     ASSERT_EQ(out.lines.size(), 2u);
     EXPECT_EQ(out.lines[0].second, "poll district 363 took 12ms");
     EXPECT_EQ(out.lines[1].first, level::error);
+}
+
+// A big opening's delivery lines: the first `limit` of a window are written, the rest counted and
+// reported once when the window has ended; a later window starts afresh.
+TEST(line_budget, writes_up_to_the_limit_per_window_and_reports_the_rest_once) {
+    using namespace std::chrono_literals;
+    line_budget b(3, 30s);
+    const auto t0 = line_budget::clock::time_point{} + 1000s;
+    int written = 0;
+    for (int i = 0; i < 10; ++i) written += b.take(t0 + std::chrono::milliseconds(i));
+    EXPECT_EQ(written, 3);
+    EXPECT_EQ(b.held_back(t0 + 29s), 0u);  // the window is still open: nothing to report yet
+    EXPECT_EQ(b.window_end(), t0 + 30s);
+    EXPECT_EQ(b.held_back(t0 + 30s), 7u);
+    EXPECT_EQ(b.held_back(t0 + 31s), 0u);  // reported once
+    // The next window starts with the next line, with its full allowance.
+    written = 0;
+    for (int i = 0; i < 4; ++i) written += b.take(t0 + 40s);
+    EXPECT_EQ(written, 3);
+    // Ended windows add up until someone asks.
+    for (int i = 0; i < 5; ++i) b.take(t0 + 80s);
+    EXPECT_EQ(b.held_back(t0 + 200s), 1u + 2u);
 }
 
 TEST(logger, parses_level_names) {
