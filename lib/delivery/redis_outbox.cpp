@@ -22,9 +22,6 @@ using state::redis_reply;
 namespace {
 constexpr const char* group = consumer_group;
 
-// The outbox's entries in a stream reply (see stream_entries: an odd entry is dead-lettered, not left).
-std::vector<taken> entries_of(const redis_reply& list) { return state::stream_entries(list); }
-
 const char* promote_script =
     "local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 256)\n"
     "for _, m in ipairs(due) do\n"
@@ -214,7 +211,7 @@ net::awaitable<std::vector<taken>> redis_outbox::take(std::string consumer, int 
     std::vector<taken> out;
     for (const auto& stream : r.elements) {
         if (stream.elements.size() == 2) {
-            auto part = entries_of(stream.elements[1]);
+            auto part = state::stream_entries(stream.elements[1]);
             out.insert(out.end(), part.begin(), part.end());
         }
     }
@@ -229,7 +226,7 @@ net::awaitable<std::vector<taken>> redis_outbox::reclaim(std::string consumer, s
     args[2] = std::to_string(count);
     auto r = co_await store_.run(compose(op::reclaim, args), "XAUTOCLAIM");
     if (r.elements.size() < 2) co_return std::vector<taken>{};
-    co_return entries_of(r.elements[1]);
+    co_return state::stream_entries(r.elements[1]);
 }
 
 net::awaitable<std::vector<consumer_info>> redis_outbox::consumers() {
@@ -269,7 +266,7 @@ net::awaitable<std::vector<taken>> redis_outbox::take_over(std::string dead, std
         co_return std::vector<taken>{};
     }
     auto r = co_await store_.run(compose(op::claim, claim), "XCLAIM");
-    co_return entries_of(r);
+    co_return state::stream_entries(r);
 }
 
 net::awaitable<void> redis_outbox::keep(std::string consumer, std::vector<std::string> entry_ids) {

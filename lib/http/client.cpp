@@ -1,7 +1,6 @@
 #include "http/client.hpp"
 #include "http/request_wire.hpp"
 #include "http/response_finish.hpp"
-#include "util/text.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>

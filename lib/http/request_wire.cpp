@@ -1,10 +1,14 @@
 #include "http/request_wire.hpp"
 
+#include <boost/beast/core/string.hpp>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
 
 namespace cowin::http {
+
+using boost::beast::iequals;
 
 namespace {
 
@@ -22,12 +26,6 @@ bool is_token(std::string_view s) {
 }
 
 bool is_value(std::string_view s) { return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return (x | 0x20) == (y | 0x20);
-           });
-}
 
 }  // namespace
 

@@ -66,6 +66,7 @@ TEST(http_request_wire, refuses_what_would_smuggle_a_header_or_a_request) {
     EXPECT_FALSE(request_wire("POST", "h", "/", header_list{{"host", "elsewhere"}}, body));
     EXPECT_FALSE(request_wire("POST", "h", "/", header_list{{"Content-Length", "1"}}, body));
     EXPECT_FALSE(request_wire("POST", "h", "/", header_list{{"Transfer-Encoding", "chunked"}}, body));
+    EXPECT_FALSE(request_wire("POST", "h", "/", header_list{{"HoSt", "elsewhere"}}, body));  // names have no case
     EXPECT_FALSE(request_wire("POST", "h\r\nX: 1", "/", {}, body));
     EXPECT_FALSE(request_wire("POST", "h", "/a b", {}, body));
     EXPECT_FALSE(request_wire("POST", "h", "", {}, body));
