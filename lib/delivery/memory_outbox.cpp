@@ -19,7 +19,10 @@ net::awaitable<std::vector<taken>> memory_outbox::take(std::string, int count) {
         log_.entries.pop_front();
         const std::string entry = std::to_string(id);
         taken_[entry] = blob;
-        out.push_back({entry, std::move(blob)});
+        taken t;
+        t.entry_id = entry;
+        t.blob = std::move(blob);
+        out.push_back(std::move(t));
     }
     co_return out;
 }
@@ -31,21 +34,21 @@ void memory_outbox::note(audit_record r) {
     while (audit_.size() > audit_max_) audit_.pop_front();
 }
 
-net::awaitable<void> memory_outbox::done(std::string entry_id, audit_record n) {
-    taken_.erase(entry_id);
+net::awaitable<void> memory_outbox::done(entry_part at, audit_record n) {
+    taken_.erase(at.entry_id);
     note(std::move(n));
     co_return;
 }
 
-net::awaitable<void> memory_outbox::later(std::string entry_id, std::string blob, std::int64_t due_ms, audit_record n) {
-    taken_.erase(entry_id);
+net::awaitable<void> memory_outbox::later(entry_part at, std::string blob, std::int64_t due_ms, audit_record n) {
+    taken_.erase(at.entry_id);
     retry_.emplace(due_ms, std::move(blob));
     note(std::move(n));
     co_return;
 }
 
-net::awaitable<void> memory_outbox::dead(std::string entry_id, std::string blob, std::string reason, audit_record n) {
-    taken_.erase(entry_id);
+net::awaitable<void> memory_outbox::dead(entry_part at, std::string blob, std::string reason, audit_record n) {
+    taken_.erase(at.entry_id);
     dead_.emplace_back(std::move(blob), std::move(reason));
     note(std::move(n));
     co_return;

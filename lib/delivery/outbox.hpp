@@ -1,7 +1,10 @@
 #pragma once
 // The outbox: alerts waiting for delivery, kept where the snapshots are. Redis: the stream
 // "<prefix>outbox" read through the consumer group "delivery" (at-least-once: an entry leaves only
-// when acknowledged; one a dead process held is reclaimed), retries in the sorted set
+// when acknowledged; one a dead process held is reclaimed). A poll's commit puts its alerts in
+// entries of up to state::alerts_per_entry; each alert is settled on its own, the entry leaves with
+// its last, and the settled ones are listed meanwhile in "<prefix>settled:<entry>" so that a takeover
+// skips them. Retries in the sorted set
 // "<prefix>retry" (by due time, so a restart keeps the schedule), given-up alerts in the stream
 // "<prefix>dead", every attempt's outcome in the capped stream "<prefix>audit". Memory: the same
 // in process, for the memory backend.
@@ -33,6 +36,7 @@ inline constexpr const char* consumer_group = "delivery";
 
 /// An entry this consumer holds: its stream id (for done/later/dead) and delivery::encode(alert).
 using taken = state::claimed_entry;
+using state::entry_part;
 
 struct audit_record {
     std::string alert_id, subscription_id, channel, status, detail;
@@ -82,14 +86,15 @@ public:
         co_return;
     }
 
-    // Each settle is one atomic step that also appends `note` to the audit trail.
-    /// Delivered (or nothing to deliver): acknowledged and removed.
-    virtual boost::asio::awaitable<void> done(std::string entry_id, audit_record note) = 0;
-    /// Acknowledged now, back in the outbox as `blob` at `due_ms`.
-    virtual boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms,
+    // Each settles one alert of an entry, in one atomic step that also appends `note` to the audit
+    // trail; the entry is acknowledged and removed with its last unsettled alert.
+    /// Delivered (or nothing to deliver).
+    virtual boost::asio::awaitable<void> done(entry_part at, audit_record note) = 0;
+    /// Back in the outbox as `blob` (an entry of its own) at `due_ms`.
+    virtual boost::asio::awaitable<void> later(entry_part at, std::string blob, std::int64_t due_ms,
                                                audit_record note) = 0;
-    /// Acknowledged, moved to the dead letters with `reason`.
-    virtual boost::asio::awaitable<void> dead(std::string entry_id, std::string blob, std::string reason,
+    /// Moved to the dead letters with `reason`.
+    virtual boost::asio::awaitable<void> dead(entry_part at, std::string blob, std::string reason,
                                               audit_record note) = 0;
     /// Moves retries due at `now_ms` back into the outbox; returns how many.
     virtual boost::asio::awaitable<int> promote(std::int64_t now_ms) = 0;
@@ -118,9 +123,9 @@ public:
     boost::asio::awaitable<std::vector<taken>> take_over(std::string dead, std::string consumer, int count) override;
     boost::asio::awaitable<bool> forget_if_idle(std::string consumer, std::chrono::milliseconds idle) override;
     boost::asio::awaitable<void> keep(std::string consumer, std::vector<std::string> entry_ids) override;
-    boost::asio::awaitable<void> done(std::string entry_id, audit_record note) override;
-    boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms, audit_record note) override;
-    boost::asio::awaitable<void> dead(std::string entry_id, std::string blob, std::string reason, audit_record note) override;
+    boost::asio::awaitable<void> done(entry_part at, audit_record note) override;
+    boost::asio::awaitable<void> later(entry_part at, std::string blob, std::int64_t due_ms, audit_record note) override;
+    boost::asio::awaitable<void> dead(entry_part at, std::string blob, std::string reason, audit_record note) override;
     boost::asio::awaitable<int> promote(std::int64_t now_ms) override;
     boost::asio::awaitable<std::vector<audit_record>> audit_since(std::int64_t since_ms, std::string after,
                                                                   int count) override;
@@ -130,14 +135,17 @@ public:
 
 private:
     enum class op {
-        group_create, add, take, reclaim, promote, outbox_length, retry_length, dead_length, dead_range, audit_range,
-        alert_range, consumers, pending_of, claim, keep, forget_consumer, forget_if_idle, multi, exec,
+        group_create, add, take, reclaim, promote, outbox_length, retry_length, extra_length, dead_length, dead_range, audit_range,
+        alert_range, settled_parts, consumers, pending_of, claim, keep, forget_consumer, forget_if_idle, multi, exec,
     };
     std::string key(const char* name) const;
     std::vector<std::string> compose(op o, const std::vector<std::string>& args) const;
     /// Joins the batch being filled and waits until the call carrying it has come back (group commit).
-    boost::asio::awaitable<void> settle(std::string kind, std::string entry_id, std::string blob, std::string extra,
+    boost::asio::awaitable<void> settle(std::string kind, entry_part at, std::string blob, std::string extra,
                                         audit_record note);
+    /// `entries` less the alerts of grouped entries that were settled already (by a process that
+    /// died before settling the rest).
+    boost::asio::awaitable<std::vector<taken>> unsettled(std::vector<taken> entries);
     boost::asio::awaitable<void> flush();
     std::vector<std::string> settle_command() const;
 
@@ -160,9 +168,9 @@ public:
         co_return std::vector<consumer_info>{};
     }
     boost::asio::awaitable<std::vector<taken>> take_over(std::string, std::string, int) override { co_return std::vector<taken>{}; }
-    boost::asio::awaitable<void> done(std::string entry_id, audit_record note) override;
-    boost::asio::awaitable<void> later(std::string entry_id, std::string blob, std::int64_t due_ms, audit_record note) override;
-    boost::asio::awaitable<void> dead(std::string entry_id, std::string blob, std::string reason, audit_record note) override;
+    boost::asio::awaitable<void> done(entry_part at, audit_record note) override;
+    boost::asio::awaitable<void> later(entry_part at, std::string blob, std::int64_t due_ms, audit_record note) override;
+    boost::asio::awaitable<void> dead(entry_part at, std::string blob, std::string reason, audit_record note) override;
     boost::asio::awaitable<int> promote(std::int64_t now_ms) override;
     boost::asio::awaitable<std::vector<audit_record>> audit_since(std::int64_t since_ms, std::string after,
                                                                   int count) override;

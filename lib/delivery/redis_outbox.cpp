@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <set>
 #include <stdexcept>
 
 #include "delivery/outbox.hpp"
@@ -83,10 +84,12 @@ std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::stri
         case op::forget_if_idle: return cmd({"EVAL", forget_if_idle_script, "1", stream, group, a.at(0), a.at(1)});
         case op::outbox_length: return cmd({"XLEN", stream});
         case op::retry_length: return cmd({"ZCARD", key("retry")});
+        case op::extra_length: return cmd({"GET", key("outbox:extra")});
         case op::dead_length: return cmd({"XLEN", key("dead")});
         case op::dead_range: return cmd({"XRANGE", key("dead"), "-", "+", "COUNT", a.at(0)});
         case op::audit_range: return cmd({"XRANGE", key("audit"), a.at(0), "+", "COUNT", a.at(1)});
         case op::alert_range: return cmd({"LRANGE", store_.prefix() + "alert:" + a.at(0), "0", "-1"});
+        case op::settled_parts: return cmd({"HKEYS", store_.prefix() + "settled:" + a.at(0)});
         case op::multi: return cmd({"MULTI"});
         case op::exec: return cmd({"EXEC"});
     }
@@ -96,28 +99,57 @@ std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::stri
 // One call settles every attempt that finished while the previous call was on its way: a burst of
 // deliveries costs Redis (and us) one round trip and one command per batch, not seven per alert.
 // The batch is atomic as a whole, so each attempt's acknowledgement and audit still go together.
-// ARGV: group, audit cap, key prefix, then per attempt: kind, entry, blob, extra (due time or
-// reason), alert, subscription, channel, status, detail, at, attempt as JSON.
+// ARGV: group, audit cap, key prefix, then per attempt: kind, entry, part, parts, blob, extra (due
+// time or reason), alert, subscription, channel, status, detail, at, attempt as JSON.
+// An entry holding several alerts (a commit's) counts its settled ones in "<prefix>settled:<entry>",
+// so that a process taking it over after a crash skips them, and is acknowledged with the last.
+// "<prefix>outbox:extra" counts the alerts waiting in such entries beyond one per entry, for depth().
 // The entries are acknowledged and removed in one XACK and one XDEL for the whole batch: two calls
 // per batch instead of two per attempt (Redis's CPU is shared with the worker and the receivers).
 const char* settle_script =
     "local n = 0\n"
     "local entries = {}\n"
-    "for i = 4, #ARGV, 11 do\n"
+    "local grouped, order = {}, {}\n"
+    "for i = 4, #ARGV, 13 do\n"
     "  local kind = ARGV[i]\n"
-    "  entries[#entries + 1] = ARGV[i + 1]\n"
-    "  if kind == 'later' then redis.call('ZADD', KEYS[2], ARGV[i + 3], ARGV[i + 2])\n"
+    "  local parts = tonumber(ARGV[i + 3])\n"
+    "  if parts <= 1 then entries[#entries + 1] = ARGV[i + 1]\n"
+    "  else\n"
+    "    local g = grouped[ARGV[i + 1]]\n"
+    "    if not g then\n"
+    "      g = {parts = parts, fields = {}}\n"
+    "      grouped[ARGV[i + 1]] = g\n"
+    "      order[#order + 1] = ARGV[i + 1]\n"
+    "    end\n"
+    "    g.fields[#g.fields + 1] = ARGV[i + 2]\n"
+    "    g.fields[#g.fields + 1] = '1'\n"
+    "  end\n"
+    "  if kind == 'later' then redis.call('ZADD', KEYS[2], ARGV[i + 5], ARGV[i + 4])\n"
     "  elseif kind == 'dead' then\n"
-    "    redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'a', ARGV[i + 2], 'reason', ARGV[i + 3]) end\n"
-    "  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'alert', ARGV[i + 4], 'sub', ARGV[i + 5],\n"
-    "             'channel', ARGV[i + 6], 'status', ARGV[i + 7], 'detail', ARGV[i + 8], 'at', ARGV[i + 9])\n"
-    "  if ARGV[i + 4] ~= '' then\n"
-    "    local k = ARGV[3] .. 'alert:' .. ARGV[i + 4]\n"
-    "    redis.call('RPUSH', k, ARGV[i + 10])\n"
+    "    redis.call('XADD', KEYS[3], 'MAXLEN', '~', '100000', '*', 'a', ARGV[i + 4], 'reason', ARGV[i + 5]) end\n"
+    "  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 'alert', ARGV[i + 6], 'sub', ARGV[i + 7],\n"
+    "             'channel', ARGV[i + 8], 'status', ARGV[i + 9], 'detail', ARGV[i + 10], 'at', ARGV[i + 11])\n"
+    "  if ARGV[i + 6] ~= '' then\n"
+    "    local k = ARGV[3] .. 'alert:' .. ARGV[i + 6]\n"
+    "    redis.call('RPUSH', k, ARGV[i + 12])\n"
     "    redis.call('EXPIRE', k, 604800)\n"
     "  end\n"
     "  n = n + 1\n"
     "end\n"
+    // Per entry of several alerts, once per batch: the alerts settled in it join its list, and it
+    // is acknowledged when the list is whole. The list expires in a week, so one left by a settle
+    // repeated after its entry was acknowledged (a reply lost to a dropped connection) goes too.
+    "local extra = 0\n"
+    "for _, e in ipairs(order) do\n"
+    "  local k = ARGV[3] .. 'settled:' .. e\n"
+    "  extra = extra - redis.call('HSET', k, unpack(grouped[e].fields))\n"
+    "  if redis.call('HLEN', k) >= grouped[e].parts then\n"
+    "    entries[#entries + 1] = e\n"
+    "    extra = extra + 1\n"
+    "    redis.call('DEL', k)\n"
+    "  else redis.call('EXPIRE', k, 604800) end\n"
+    "end\n"
+    "if extra ~= 0 then redis.call('INCRBY', KEYS[5], extra) end\n"
     "for j = 1, #entries, 1000 do\n"  // Lua's stack holds a few thousand arguments at most
     "  local last = math.min(j + 999, #entries)\n"
     "  redis.call('XACK', KEYS[1], ARGV[1], unpack(entries, j, last))\n"
@@ -134,11 +166,14 @@ struct redis_outbox::settle_batch {
 
 namespace {
 // Outside the coroutine, for GCC 12's sake (see compose).
-void append_attempt(std::vector<std::string>& c, std::string kind, std::string entry_id, std::string blob,
+void append_attempt(std::vector<std::string>& c, std::string kind, entry_part at, std::string blob,
                     std::string extra, audit_record note) {
     std::string json = to_json(note);
-    for (std::string* f : {&kind, &entry_id, &blob, &extra, &note.alert_id, &note.subscription_id, &note.channel,
-                           &note.status, &note.detail}) {
+    c.push_back(std::move(kind));
+    c.push_back(std::move(at.entry_id));
+    c.push_back(std::to_string(at.part));
+    c.push_back(std::to_string(at.parts));
+    for (std::string* f : {&blob, &extra, &note.alert_id, &note.subscription_id, &note.channel, &note.status, &note.detail}) {
         c.push_back(std::move(*f));
     }
     c.push_back(std::to_string(note.at_ms));
@@ -147,13 +182,13 @@ void append_attempt(std::vector<std::string>& c, std::string kind, std::string e
 }  // namespace
 
 std::vector<std::string> redis_outbox::settle_command() const {
-    command c = cmd({"EVAL", settle_script, "4", key("outbox"), key("retry"), key("dead"), key("audit"), group});
+    command c = cmd({"EVAL", settle_script, "5", key("outbox"), key("retry"), key("dead"), key("audit"), key("outbox:extra"), group});
     c.push_back(std::to_string(audit_max_));
     c.push_back(store_.prefix());
     return c;
 }
 
-net::awaitable<void> redis_outbox::settle(std::string kind, std::string entry_id, std::string blob, std::string extra,
+net::awaitable<void> redis_outbox::settle(std::string kind, entry_part at, std::string blob, std::string extra,
                                           audit_record note) {
     auto ex = co_await net::this_coro::executor;
     if (!filling_) {
@@ -161,7 +196,7 @@ net::awaitable<void> redis_outbox::settle(std::string kind, std::string entry_id
         filling_->command = settle_command();
     }
     auto batch = filling_;
-    append_attempt(batch->command, std::move(kind), std::move(entry_id), std::move(blob), std::move(extra), std::move(note));
+    append_attempt(batch->command, std::move(kind), std::move(at), std::move(blob), std::move(extra), std::move(note));
     if (!flushing_) {
         flushing_ = true;
         net::co_spawn(ex, flush(), net::detached);
@@ -226,7 +261,24 @@ net::awaitable<std::vector<taken>> redis_outbox::reclaim(std::string consumer, s
     args[2] = std::to_string(count);
     auto r = co_await store_.run(compose(op::reclaim, args), "XAUTOCLAIM");
     if (r.elements.size() < 2) co_return std::vector<taken>{};
-    co_return state::stream_entries(r.elements[1]);
+    co_return co_await unsettled(state::stream_entries(r.elements[1]));
+}
+
+net::awaitable<std::vector<taken>> redis_outbox::unsettled(std::vector<taken> entries) {
+    std::vector<std::string> grouped;  // entries of several alerts, each once
+    for (const auto& t : entries) {
+        if (t.parts > 1 && t.part == 0) grouped.push_back(t.entry_id);
+    }
+    if (grouped.empty()) co_return entries;
+    std::vector<std::vector<std::string>> cmds;
+    for (const auto& id : grouped) cmds.push_back(compose(op::settled_parts, std::vector<std::string>(1, id)));
+    auto r = co_await store_.run_pipeline(std::move(cmds), "HKEYS settled");
+    std::set<std::pair<std::string, int>> settled;
+    for (std::size_t i = 0; i < grouped.size() && i < r.size(); ++i) {
+        for (const auto& part : r[i].elements) settled.emplace(grouped[i], std::atoi(part.str.c_str()));
+    }
+    std::erase_if(entries, [&](const taken& t) { return t.parts > 1 && settled.count({t.entry_id, t.part}) > 0; });
+    co_return entries;
 }
 
 net::awaitable<std::vector<consumer_info>> redis_outbox::consumers() {
@@ -266,7 +318,7 @@ net::awaitable<std::vector<taken>> redis_outbox::take_over(std::string dead, std
         co_return std::vector<taken>{};
     }
     auto r = co_await store_.run(compose(op::claim, claim), "XCLAIM");
-    co_return state::stream_entries(r);
+    co_return co_await unsettled(state::stream_entries(r));
 }
 
 net::awaitable<void> redis_outbox::keep(std::string consumer, std::vector<std::string> entry_ids) {
@@ -275,16 +327,16 @@ net::awaitable<void> redis_outbox::keep(std::string consumer, std::vector<std::s
     co_await store_.run(compose(op::keep, entry_ids), "XCLAIM JUSTID");
 }
 
-net::awaitable<void> redis_outbox::done(std::string entry_id, audit_record note) {
-    co_await settle("done", std::move(entry_id), std::string(), std::string(), std::move(note));
+net::awaitable<void> redis_outbox::done(entry_part at, audit_record note) {
+    co_await settle("done", std::move(at), std::string(), std::string(), std::move(note));
 }
 
-net::awaitable<void> redis_outbox::later(std::string entry_id, std::string blob, std::int64_t due_ms, audit_record note) {
-    co_await settle("later", std::move(entry_id), std::move(blob), std::to_string(due_ms), std::move(note));
+net::awaitable<void> redis_outbox::later(entry_part at, std::string blob, std::int64_t due_ms, audit_record note) {
+    co_await settle("later", std::move(at), std::move(blob), std::to_string(due_ms), std::move(note));
 }
 
-net::awaitable<void> redis_outbox::dead(std::string entry_id, std::string blob, std::string reason, audit_record note) {
-    co_await settle("dead", std::move(entry_id), std::move(blob), std::move(reason), std::move(note));
+net::awaitable<void> redis_outbox::dead(entry_part at, std::string blob, std::string reason, audit_record note) {
+    co_await settle("dead", std::move(at), std::move(blob), std::move(reason), std::move(note));
 }
 
 net::awaitable<int> redis_outbox::promote(std::int64_t now_ms) {
@@ -333,8 +385,11 @@ net::awaitable<std::pair<std::int64_t, std::int64_t>> redis_outbox::depth() {
     cmds.push_back(compose(op::outbox_length, {}));
     cmds.push_back(compose(op::retry_length, {}));
     cmds.push_back(compose(op::dead_length, {}));
+    cmds.push_back(compose(op::extra_length, {}));
     auto r = co_await store_.run_pipeline(std::move(cmds), "outbox depth");
-    co_return std::pair<std::int64_t, std::int64_t>{r[0].integer + r[1].integer, r[2].integer};
+    // An entry counts once in XLEN however many alerts wait in it; the rest are counted apart.
+    const std::int64_t extra = std::max<std::int64_t>(0, std::atoll(r[3].str.c_str()));
+    co_return std::pair<std::int64_t, std::int64_t>{r[0].integer + r[1].integer + extra, r[2].integer};
 }
 
 net::awaitable<std::vector<std::pair<std::string, std::string>>> redis_outbox::dead_letters(int count) {

@@ -12,6 +12,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <iterator>
+#include <set>
+#include <utility>
 
 #include "subs/record.hpp"
 
@@ -189,9 +192,10 @@ net::awaitable<void> worker::run() {
             if (now - last_reclaim >= 5s) {
                 last_reclaim = now;
                 if (!holding_.empty() || !batch.empty()) {
-                    std::vector<std::string> mine(holding_.begin(), holding_.end());
-                    for (const auto& t : batch) mine.push_back(t.entry_id);  // held for want of room
-                    co_await box_.keep(settings_.consumer, std::move(mine));
+                    std::set<std::string> ids;  // an entry of several alerts once
+                    for (const auto& h : holding_) ids.insert(h.first);
+                    for (const auto& t : batch) ids.insert(t.entry_id);  // held for want of room
+                    co_await box_.keep(settings_.consumer, std::vector<std::string>(ids.begin(), ids.end()));
                 }
                 for (const auto& c : co_await box_.consumers()) {
                     if (!gone_locally(c.name)) {
@@ -218,6 +222,13 @@ net::awaitable<void> worker::run() {
             prepared = false;
         }
         hold_beyond_room(batch);
+        // An entry holds up to alerts_per_entry alerts: a batch is started batch_size at a time, so
+        // that the first of them are on their way before the subscriptions of the rest are read.
+        if (batch.size() > static_cast<std::size_t>(batch_size)) {
+            held_.insert(held_.begin(), std::make_move_iterator(batch.begin() + batch_size), std::make_move_iterator(batch.end()));
+            batch.resize(batch_size);
+            woken_ = true;
+        }
         bool got = !batch.empty();
         if (got) {
             auto back = co_await start(std::move(batch), ex);
@@ -287,7 +298,7 @@ net::awaitable<std::vector<taken>> worker::start(std::vector<taken> batch, net::
             audit_record note{std::string(), std::string(), std::string("unknown"), std::string("dead"),
                               std::string("undecodable outbox entry"), now_ms(), std::string()};
             try {
-                co_await box_.dead(batch[i].entry_id, batch[i].blob, "undecodable outbox entry", std::move(note));
+                co_await box_.dead(batch[i].where(), batch[i].blob, "undecodable outbox entry", std::move(note));
                 metrics_.add("alerts_dead_lettered_total", metrics::labels({{"channel", "unknown"}}));
             } catch (const std::exception& e) {
                 // Left unacknowledged: taken over after reclaim_after and tried again.
@@ -296,7 +307,7 @@ net::awaitable<std::vector<taken>> worker::start(std::vector<taken> batch, net::
             continue;
         }
         std::optional<subs::record> rec = std::move(records[next_record++]);
-        std::string entry = batch[i].entry_id;
+        std::pair<std::string, int> entry(batch[i].entry_id, batch[i].part);
         if (!holding_.insert(entry).second) continue;  // handed back by a reclaim while being delivered here
         net::co_spawn(ex, deliver(std::move(batch[i]), std::move(*decoded[i]), std::move(rec)),
                       [this, entry = std::move(entry)](std::exception_ptr e) {
@@ -330,7 +341,7 @@ bool worker::expired(const alert& a) const { return now_ms() - a.detected_ms > s
 net::awaitable<void> worker::expire(const taken& t, const alert& a) {
     const std::string ch(to_string(a.via));
     audit_record note{a.id, a.subscription_id, ch, std::string("expired"), std::string(), now_ms(), std::string()};
-    co_await box_.dead(t.entry_id, t.blob, "expired", std::move(note));
+    co_await box_.dead(t.where(), t.blob, "expired", std::move(note));
     metrics_.add("alerts_expired_total", metrics::labels({{"channel", ch}}));
     metrics_.add("alerts_dead_lettered_total", metrics::labels({{"channel", ch}}));
     report(a, {}, "expired");
@@ -345,7 +356,7 @@ net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::recor
     if (!rec || !rec->active) {
         audit_record note{a.id, a.subscription_id, ch, std::string("dropped"),
                           std::string(rec ? "subscription inactive" : "subscription removed"), now_ms(), std::string()};
-        co_await box_.done(t.entry_id, std::move(note));
+        co_await box_.done(t.where(), std::move(note));
         report(a, {}, "dropped");
         co_return;
     }
@@ -394,7 +405,7 @@ net::awaitable<void> worker::settle(const taken& t, alert a, outcome o) {
                       o.detail, now_ms(), std::string()};
     switch (o.what) {
         case outcome::kind::delivered: {
-            co_await box_.done(t.entry_id, std::move(note));
+            co_await box_.done(t.where(), std::move(note));
             metrics_.add("alerts_delivered_total", ls);
             metrics_.observe("delivery_latency_seconds", ls, static_cast<double>(now_ms() - a.detected_ms) / 1000.0);
             report(a, o, "delivered");
@@ -403,7 +414,7 @@ net::awaitable<void> worker::settle(const taken& t, alert a, outcome o) {
         case outcome::kind::gone: {
             co_await subs_.deactivate(a.subscription_id, o.detail);
             a.last_error = o.detail;
-            co_await box_.dead(t.entry_id, encode(a), "gone: " + o.detail, std::move(note));
+            co_await box_.dead(t.where(), encode(a), "gone: " + o.detail, std::move(note));
             metrics_.add("alerts_failed_total", ls);
             metrics_.add("alerts_dead_lettered_total", ls);
             report(a, o, "gone");
@@ -418,7 +429,7 @@ net::awaitable<void> worker::settle(const taken& t, alert a, outcome o) {
     if (!delay) {
         log_.warning("alert ", a.id, " for ", a.subscription_id, " by ", ch, ": giving up after ", a.attempt,
                      " attempts; last: ", o.detail);
-        co_await box_.dead(t.entry_id, encode(a), "gave up after " + std::to_string(a.attempt) + " attempts: " + o.detail,
+        co_await box_.dead(t.where(), encode(a), "gave up after " + std::to_string(a.attempt) + " attempts: " + o.detail,
                            std::move(note));
         metrics_.add("alerts_failed_total", ls);
         metrics_.add("alerts_dead_lettered_total", ls);
@@ -427,7 +438,7 @@ net::awaitable<void> worker::settle(const taken& t, alert a, outcome o) {
     }
     log_.info("alert ", a.id, " for ", a.subscription_id, " by ", ch, ": attempt ", a.attempt, " failed (", o.detail,
               "); next in ", delay->count(), " ms");
-    co_await box_.later(t.entry_id, encode(a), now_ms() + delay->count(), std::move(note));
+    co_await box_.later(t.where(), encode(a), now_ms() + delay->count(), std::move(note));
     metrics_.add("alerts_failed_total", ls);
     metrics_.add("alerts_retried_total", ls);
     report(a, o, "retry");

@@ -120,7 +120,7 @@ private:
     std::vector<taken> held_;
     /// Entries being delivered here (started, not settled; in_flight() counts them): kept fresh
     /// against reclaims, and never started twice should a reclaim hand one back anyway.
-    std::set<std::string> holding_;
+    std::set<std::pair<std::string, int>> holding_;  ///< (entry, part)
     std::shared_ptr<prefetched> prefetched_;  ///< the last prefetch, until a batch uses it
     std::pair<std::int64_t, std::int64_t> depth_{0, 0};
     struct host_slots {

@@ -12,29 +12,41 @@ namespace cowin::state {
 namespace net = boost::asio;
 using namespace std::chrono_literals;
 
-// ARGV: expected fingerprint, new fingerprint, snapshot, claim count, group, consumer, then the alerts.
-// The claim is a plain XREADGROUP in the same script, so it is atomic with the alerts it takes; under
-// pcall, because a group not created yet (no worker has started) must not fail a commit whose writes
-// are already made. Answers 0, or 1 then per claimed entry: its id, the index of the alert it holds in
-// ARGV (0 when it is an older entry) and, for an older entry only, its blob.
+// ARGV: expected fingerprint, new fingerprint, snapshot, claim count (entries), group, consumer,
+// alerts per entry, then the alerts. The claim is a plain XREADGROUP in the same script, so it is
+// atomic with the alerts it takes; under pcall, because a group not created yet (no worker has
+// started) must not fail a commit whose writes are already made. Answers 0, or 1 then per claimed
+// entry: its id, which of the commit's entries it is (1 for the first; 0 when it is an older entry)
+// and, for an older entry only, the alerts it holds (the caller has its own).
 const char* redis_store::commit_script() {
     return "local cur = redis.call('HGET', KEYS[1], 'fp')\n"
            "if (cur or '0') ~= ARGV[1] then return 0 end\n"
            "redis.call('HSET', KEYS[1], 'fp', ARGV[2], 'data', ARGV[3])\n"
            "local mine = {}\n"
-           "for i = 7, #ARGV do mine[redis.call('XADD', KEYS[2], '*', 'a', ARGV[i])] = i - 6 end\n"
+           "local per = tonumber(ARGV[7])\n"
+           "local g = 0\n"
+           "for i = 8, #ARGV, per do\n"
+           "  local fields = {}\n"
+           "  for j = i, math.min(i + per - 1, #ARGV) do\n"
+           "    fields[#fields + 1] = 'a'\n"
+           "    fields[#fields + 1] = ARGV[j]\n"
+           "  end\n"
+           "  g = g + 1\n"
+           "  mine[redis.call('XADD', KEYS[2], '*', unpack(fields))] = g\n"
+           "end\n"
+           "if #ARGV - 7 > g then redis.call('INCRBY', KEYS[3], #ARGV - 7 - g) end\n"
            "local out = {1}\n"
            "if tonumber(ARGV[4]) > 0 then\n"
            "  local ok, r = pcall(redis.call, 'XREADGROUP', 'GROUP', ARGV[5], ARGV[6], 'COUNT', ARGV[4], 'STREAMS', KEYS[2], '>')\n"
            "  if ok and r then\n"
            "    for _, e in ipairs(r[1][2]) do\n"
-           "      local blob = ''\n"
+           "      local blobs = {}\n"
            "      if not mine[e[1]] then\n"
-           "        for j = 1, #e[2], 2 do if e[2][j] == 'a' then blob = e[2][j + 1] end end\n"
+           "        for j = 1, #e[2], 2 do if e[2][j] == 'a' then blobs[#blobs + 1] = e[2][j + 1] end end\n"
            "      end\n"
            "      out[#out + 1] = e[1]\n"
            "      out[#out + 1] = mine[e[1]] or 0\n"
-           "      out[#out + 1] = blob\n"
+           "      out[#out + 1] = blobs\n"
            "    end\n"
            "  end\n"
            "end\n"
@@ -52,9 +64,10 @@ std::vector<std::string> redis_store::load_command(const std::string& prefix, co
 std::vector<std::string> redis_store::commit_command(const std::string& prefix, const std::string& target,
                                                      const std::string& expected, const stored_snapshot& next,
                                                      std::vector<std::string> alerts, const outbox_claim& claim) {
-    std::vector<std::string> cmd{"EVAL", commit_script(), "2", snap_key(prefix, target), prefix + "outbox",
+    std::vector<std::string> cmd{"EVAL", commit_script(), "3", snap_key(prefix, target), prefix + "outbox", prefix + "outbox:extra",
                                  expected, std::to_string(next.snap.fingerprint), encode(next),
-                                 std::to_string(claim.wanted()), claim.group, claim.consumer};
+                                 std::to_string(claim.entries()), claim.group, claim.consumer,
+                                 std::to_string(alerts_per_entry)};
     for (auto& a : alerts) cmd.push_back(std::move(a));
     return cmd;
 }
@@ -126,14 +139,34 @@ commit_outcome redis_store::commit_outcome_of(const redis_reply& reply, std::vec
     if (reply.kind == redis_reply::type::integer) return out;  // 0: superseded
     out.stored = reply.kind == redis_reply::type::array && !reply.elements.empty() && reply.elements[0].integer == 1;
     for (std::size_t i = 1; out.stored && i + 2 < reply.elements.size(); i += 3) {
-        const auto index = reply.elements[i + 1].integer;
-        claimed_entry e{reply.elements[i].str, std::string()};
-        if (index >= 1 && static_cast<std::size_t>(index) <= alerts.size()) {
-            e.blob = std::move(alerts[static_cast<std::size_t>(index - 1)]);
-        } else {
-            e.blob = reply.elements[i + 2].str;
+        const std::string& id = reply.elements[i].str;
+        const auto group = reply.elements[i + 1].integer;
+        const std::size_t first = group >= 1 ? static_cast<std::size_t>(group - 1) * alerts_per_entry : alerts.size();
+        if (first < alerts.size()) {
+            // One of this commit's entries: its alerts are the caller's, from `first` on.
+            const std::size_t n = std::min<std::size_t>(alerts_per_entry, alerts.size() - first);
+            for (std::size_t k = 0; k < n; ++k) {
+                claimed_entry e;
+                e.entry_id = id;
+                e.blob = std::move(alerts[first + k]);
+                e.part = static_cast<int>(k);
+                e.parts = static_cast<int>(n);
+                out.claimed.push_back(std::move(e));
+            }
+            continue;
         }
-        out.claimed.push_back(std::move(e));
+        // An older entry: what it holds came back. One with no alert in it still counts as one, so
+        // that the worker dead-letters it rather than leaving it pending.
+        const auto& blobs = reply.elements[i + 2].elements;
+        const std::size_t n = std::max<std::size_t>(blobs.size(), 1);
+        for (std::size_t k = 0; k < n; ++k) {
+            claimed_entry e;
+            e.entry_id = id;
+            if (k < blobs.size()) e.blob = blobs[k].str;
+            e.part = static_cast<int>(k);
+            e.parts = static_cast<int>(n);
+            out.claimed.push_back(std::move(e));
+        }
     }
     return out;
 }
@@ -155,7 +188,8 @@ net::awaitable<commit_outcome> redis_store::commit_with_alerts(std::string targe
     watched_.reset();
     // The claimed ones among the commit's own alerts are its first ones: kept, so the script need not
     // send them back.
-    const std::size_t kept_count = std::min<std::size_t>(alerts.size(), static_cast<std::size_t>(claim.wanted()));
+    const std::size_t kept_count =
+        std::min<std::size_t>(alerts.size(), static_cast<std::size_t>(claim.entries()) * alerts_per_entry);
     std::vector<std::string> kept(alerts.begin(), alerts.begin() + static_cast<std::ptrdiff_t>(kept_count));
     auto command = commit_command(settings_.key_prefix, target, expect, next, std::move(alerts), claim);
     auto r = check(co_await conn_.command(std::move(command), timeout_), "commit");
@@ -211,9 +245,21 @@ std::vector<std::vector<std::string>> redis_store::transaction_commands(const st
     cmds.push_back(std::vector<std::string>(1, "MULTI"));
     cmds.push_back({"HSET", snap_key(prefix, target), "fp", std::to_string(next.snap.fingerprint), "data", encode(next)});
     const std::string stream = prefix + "outbox";
-    for (auto& a : alerts) cmds.push_back({"XADD", stream, "*", "a", std::move(a)});
-    if (claim.wanted() > 0) {
-        cmds.push_back({"XREADGROUP", "GROUP", claim.group, claim.consumer, "COUNT", std::to_string(claim.wanted()), "STREAMS",
+    for (std::size_t i = 0; i < alerts.size(); i += alerts_per_entry) {
+        std::vector<std::string> add{"XADD", stream, "*"};
+        const std::size_t end = std::min<std::size_t>(alerts.size(), i + alerts_per_entry);
+        add.reserve(3 + 2 * (end - i));
+        for (std::size_t j = i; j < end; ++j) {
+            add.push_back("a");
+            add.push_back(std::move(alerts[j]));
+        }
+        cmds.push_back(std::move(add));
+    }
+    // The outbox's depth counts an entry once: the alerts beyond one per entry are counted here.
+    const std::size_t entries = (alerts.size() + alerts_per_entry - 1) / alerts_per_entry;
+    if (alerts.size() > entries) cmds.push_back({"INCRBY", prefix + "outbox:extra", std::to_string(alerts.size() - entries)});
+    if (claim.entries() > 0) {
+        cmds.push_back({"XREADGROUP", "GROUP", claim.group, claim.consumer, "COUNT", std::to_string(claim.entries()), "STREAMS",
                         stream, ">"});
     }
     cmds.push_back(std::vector<std::string>(1, "EXEC"));
@@ -235,7 +281,7 @@ commit_outcome redis_store::transaction_outcome_of(const redis_reply& exec, bool
 
 net::awaitable<commit_outcome> redis_store::commit_watched(std::string target, stored_snapshot next,
                                                            std::vector<std::string> alerts, outbox_claim claim) {
-    const bool claiming = claim.wanted() > 0;
+    const bool claiming = claim.entries() > 0;
     auto cmds = transaction_commands(settings_.key_prefix, target, next, std::move(alerts), claim);
     auto results = co_await commit_conn_.pipeline(std::move(cmds), timeout_);
     for (auto& r : results) {

@@ -4,8 +4,8 @@
 // the stream "<prefix>outbox" in one atomic step, conditional on the snapshot the new one was diffed
 // against:
 // - the poller's commits are MULTI/EXEC on a connection of their own, which loaded that snapshot
-//   under WATCH (load_for_commit): EXEC fails if anyone wrote it since. No Lua: Redis runs a poll's
-//   hundred XADDs in under half the time (the alerts' first byte waits for it);
+//   under WATCH (load_for_commit): EXEC fails if anyone wrote it since. No Lua: Redis runs plain
+//   commands in a transaction in under half the time a script takes (the alerts' first byte waits);
 // - any other commit (nothing watched, or that connection lost meanwhile) is a Lua script comparing
 //   the stored fingerprint.
 // Reconnects with backoff.
@@ -58,7 +58,7 @@ public:
                                                    std::vector<std::string> alerts = {}, const outbox_claim& claim = {});
     /// The commit script's answer: whether it stored, and the entries it claimed.
     static commit_outcome commit_outcome_of(const redis_reply& reply, std::vector<std::string>& alerts);
-    /// The watched commit: MULTI, HSET, one XADD per alert, the claim's XREADGROUP (when asked), EXEC.
+    /// The watched commit: MULTI, HSET, one XADD per alerts_per_entry alerts, the claim's XREADGROUP (when asked), EXEC.
     static std::vector<std::vector<std::string>> transaction_commands(const std::string& prefix, const std::string& target,
                                                                       const stored_snapshot& next,
                                                                       std::vector<std::string> alerts,

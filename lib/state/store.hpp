@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cowin/snapshot.hpp"
@@ -27,20 +28,39 @@ struct stored_snapshot {
     std::chrono::system_clock::time_point polled_at{};
 };
 
+/// A commit's alerts go into the outbox this many to an entry. A Redis call costs far more per
+/// command than per byte: with one XADD per alert, the 134 alerts of an opening made the commit's
+/// transaction 0.6 ms slower than 5 XADDs of the same bytes. The worker settles each alert of an
+/// entry on its own, and the entry leaves the outbox once every alert in it is settled.
+inline constexpr int alerts_per_entry = 32;
+
+/// Which alert an attempt settles: `part` of the `parts` alerts in outbox entry `entry_id`.
+struct entry_part {
+    entry_part(std::string id, int part_ = 0, int parts_ = 1) : entry_id(std::move(id)), part(part_), parts(parts_) {}
+    std::string entry_id;
+    int part = 0;
+    int parts = 1;
+};
+
 /// Outbox entries a committing process takes for itself in the commit's own atomic step: read through
 /// the delivery consumer group as `consumer`, so they are that process's exactly as if it had read them
 /// (a crash leaves them pending, to be taken over), but without the round trip of reading them.
 struct outbox_claim {
     std::string group, consumer;
-    int count = 0;  ///< 0: take nothing
-    /// How many to take: none without a consumer.
+    int count = 0;  ///< alerts; 0: take nothing
+    /// How many alerts to take: none without a consumer.
     int wanted() const { return consumer.empty() ? 0 : std::max(count, 0); }
+    /// How many outbox entries hold that many of the commit's alerts.
+    int entries() const { return (wanted() + alerts_per_entry - 1) / alerts_per_entry; }
 };
 
-/// An outbox entry held by a consumer (delivery::taken).
+/// One alert of an outbox entry held by a consumer (delivery::taken).
 struct claimed_entry {
     std::string entry_id;  ///< the stream entry, for settling it
-    std::string blob;      ///< what it holds
+    std::string blob;      ///< the alert
+    int part = 0;          ///< which of the entry's alerts
+    int parts = 1;         ///< how many alerts the entry holds
+    entry_part where() const { return entry_part(entry_id, part, parts); }
 };
 
 struct commit_outcome {

@@ -9,7 +9,8 @@
 
 namespace cowin::state {
 
-/// [[id, [field, value, ...]], ...] as the outbox holds them: each entry's "a" field. An entry without
+/// [[id, [field, value, ...]], ...] as the outbox holds them: one claimed_entry per "a" field, in
+/// order (an entry holds up to alerts_per_entry alerts, each an "a"). An entry without
 /// one (written by something else) comes with its fields, one "field=value" per line, so the worker
 /// dead-letters it as undecodable, with what it held, instead of leaving it pending for ever. An entry
 /// deleted since it was added (no fields) is left out: Redis drops it from the pending list itself.

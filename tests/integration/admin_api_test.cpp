@@ -90,7 +90,7 @@ public:
     /// Settles a (made-up) outbox entry with `note`, as the delivery worker does.
     void settle(delivery::audit_record note) {
         std::promise<void> done;
-        net::co_spawn(ioc_, outbox_.done("0-1", std::move(note)), [&](std::exception_ptr e) {
+        net::co_spawn(ioc_, outbox_.done(state::entry_part("0-1"), std::move(note)), [&](std::exception_ptr e) {
             if (e) done.set_exception(e);
             else done.set_value();
         });

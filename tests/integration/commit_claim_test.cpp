@@ -1,6 +1,6 @@
 // A poll's commit against a real redis-server: the watched MULTI/EXEC commit (snapshot loaded under
-// WATCH on the commit connection) and the script the other commits use, each claiming the poll's first
-// alerts for the committing process: what is claimed, that it is really that consumer's (pending, so
+// WATCH on the commit connection) and the script the other commits use, each putting the poll's alerts
+// in entries of alerts_per_entry and claiming the first entries for the committing process: what is claimed, that it is really that consumer's (pending, so
 // a crash leaves it to be taken over), older unread entries first, no group yet, a commit superseded
 // by another writer, a watch lost with its connection, a Redis refusing the commit connection, one
 // out of memory, and a stored snapshot that does not decode.
@@ -100,21 +100,31 @@ TEST(commit_claim, a_watched_commit_stores_and_claims_the_first_alerts_for_its_c
     with_stores([](redis_store& s, redis_store&, net::any_io_executor) -> net::awaitable<void> {
         auto previous = co_await s.load_for_commit(target);
         EXPECT_FALSE(previous.has_value());
-        auto out = co_await commit(s, 0, 11, 5, "a", "host:1", 3);
+        // 40 alerts: two entries (32 and 8); a claim of 3 alerts takes the first entry, all 32.
+        auto out = co_await commit(s, 0, 11, 40, "a", "host:1", 3);
         EXPECT_TRUE(out.stored);
-        EXPECT_EQ(blobs_of(out), alerts(3, "a"));
-        for (const auto& c : out.claimed) EXPECT_FALSE(c.entry_id.empty());
-        EXPECT_EQ(co_await length(s), 5);
-        // Held by that consumer exactly as if it had read them: a crash leaves them pending.
-        EXPECT_EQ(co_await pending_of(s, "host:1"), 3);
+        EXPECT_EQ(blobs_of(out), alerts(32, "a"));
+        for (std::size_t i = 0; i < out.claimed.size(); ++i) {
+            EXPECT_EQ(out.claimed[i].entry_id, out.claimed[0].entry_id);
+            EXPECT_FALSE(out.claimed[i].entry_id.empty());
+            EXPECT_EQ(out.claimed[i].part, static_cast<int>(i));
+            EXPECT_EQ(out.claimed[i].parts, 32);
+        }
+        EXPECT_EQ(co_await length(s), 2);
+        // Held by that consumer exactly as if it had read it: a crash leaves it pending.
+        EXPECT_EQ(co_await pending_of(s, "host:1"), 1);
         auto stored = co_await s.load(target);
         EXPECT_TRUE(stored && stored->snap.fingerprint == 11u);
-        // The next watched commit goes on from the new snapshot; the two not claimed before come
-        // first: older entries nobody read are claimed first.
+        // The next watched commit goes on from the new snapshot; the entry not claimed before comes
+        // first: older entries nobody read are claimed first, with what they hold.
         co_await s.load_for_commit(target);
         auto next = co_await commit(s, 11, 12, 1, "b", "host:1", 32);
         EXPECT_TRUE(next.stored);
-        EXPECT_EQ(blobs_of(next), (std::vector<std::string>{"a-3", "a-4", "b-0"}));
+        std::vector<std::string> rest;
+        for (int i = 32; i < 40; ++i) rest.push_back("a-" + std::to_string(i));
+        EXPECT_EQ(blobs_of(next), rest);
+        EXPECT_EQ(next.claimed.empty() ? 0 : next.claimed.back().parts, 8);
+        EXPECT_EQ(co_await pending_of(s, "host:1"), 2);
     });
 }
 
@@ -147,7 +157,7 @@ TEST(commit_claim, without_a_consumer_group_the_commit_stands_and_claims_nothing
             auto scripted = co_await commit(s, 11, 12, 2, "b", "host:1", 32);
             EXPECT_TRUE(scripted.stored);
             EXPECT_TRUE(scripted.claimed.empty());
-            EXPECT_EQ(co_await length(s), 4);
+            EXPECT_EQ(co_await length(s), 2);  // an entry per commit
         },
         false);
 }
@@ -157,19 +167,37 @@ TEST(commit_claim, the_script_commit_claims_too_and_checks_the_fingerprint) {
         // Nothing loaded for a commit: the script on the main connection.
         auto first = co_await commit(s, 0, 11, 3, "a", "host:1", 2);
         EXPECT_TRUE(first.stored);
-        EXPECT_EQ(blobs_of(first), alerts(2, "a"));
-        EXPECT_EQ(co_await pending_of(s, "host:1"), 2);
+        EXPECT_EQ(blobs_of(first), alerts(3, "a"));  // the entry holding the two holds the third
+        EXPECT_EQ(co_await pending_of(s, "host:1"), 1);
         auto stale = co_await commit(s, 0, 12, 1, "b", "host:1", 2);
         EXPECT_FALSE(stale.stored);
-        // An older unread entry is claimed before the commit's own, with what it holds.
-        auto next = co_await commit(s, 11, 12, 1, "c", "host:1", 2);
+        // Not claimed: left for the next commit's claim.
+        auto unclaimed = co_await commit(s, 11, 12, 2, "c", "host:1", 0);
+        EXPECT_TRUE(unclaimed.stored);
+        EXPECT_TRUE(unclaimed.claimed.empty());
+        // 40 alerts, 33 claimed: two entries, the older unread one first with what it holds, then
+        // the first of the commit's own two, taken from the caller's alerts.
+        auto next = co_await commit(s, 12, 13, 40, "d", "host:1", 33);
         EXPECT_TRUE(next.stored);
-        EXPECT_EQ(blobs_of(next), (std::vector<std::string>{"a-2", "c-0"}));
+        std::vector<std::string> expected = alerts(2, "c");
+        for (const auto& a : alerts(32, "d")) expected.push_back(a);
+        EXPECT_EQ(blobs_of(next), expected);
+        EXPECT_EQ(next.claimed.size(), 34u);
+        if (next.claimed.size() != 34u) co_return;
+        EXPECT_EQ(next.claimed[1].part, 1);
+        EXPECT_EQ(next.claimed[1].parts, 2);
+        EXPECT_EQ(next.claimed[33].part, 31);
+        EXPECT_EQ(next.claimed[33].parts, 32);
+        EXPECT_NE(next.claimed[1].entry_id, next.claimed[2].entry_id);
+        EXPECT_EQ(co_await pending_of(s, "host:1"), 3);
+        EXPECT_EQ(co_await length(s), 4);
         // A watch for another target does not make this commit a watched one.
         co_await s.load_for_commit("district:1:0");
-        auto other = co_await commit(s, 12, 13, 1, "d", "host:1", 2);
+        auto other = co_await commit(s, 13, 14, 1, "e", "host:1", 2);
         EXPECT_TRUE(other.stored);
-        EXPECT_EQ(blobs_of(other), alerts(1, "d"));
+        std::vector<std::string> after;
+        for (int i = 32; i < 40; ++i) after.push_back("d-" + std::to_string(i));
+        EXPECT_EQ(blobs_of(other), after);  // the commit's own entry waits behind the older one
     });
 }
 
@@ -256,7 +284,7 @@ TEST(commit_claim, a_stored_snapshot_that_does_not_decode_is_replaced_by_either_
         co_await run(b, std::move(good));
         auto mine = co_await commit(a, 0, 23, 1, "late", "host:1", 0);
         EXPECT_FALSE(mine.stored);
-        EXPECT_EQ(co_await length(a), 3);  // the two and the one above; nothing from the refused commits
+        EXPECT_EQ(co_await length(a), 2);  // the entries of the two above; nothing from the refused commits
     });
 }
 

@@ -67,22 +67,26 @@ TEST(redis_commands, are_composed_under_the_key_prefix) {
     s.snap.fingerprint = 77;
     outbox_claim claim{"delivery", "host:7", 32};
     auto c = redis_store::commit_command("cowin:", "pincode:411027:1", "12", s, {"alert-1", "alert-2"}, claim);
-    ASSERT_EQ(c.size(), 13u);
+    ASSERT_EQ(c.size(), 15u);
     EXPECT_EQ(c[0], "EVAL");
     EXPECT_EQ(c[1], redis_store::commit_script());
-    EXPECT_EQ(c[2], "2");
+    EXPECT_EQ(c[2], "3");
     EXPECT_EQ(c[3], "cowin:snap:pincode:411027:1");
     EXPECT_EQ(c[4], "cowin:outbox");
-    EXPECT_EQ(c[5], "12");
-    EXPECT_EQ(c[6], "77");
-    EXPECT_EQ(decode(c[7])->snap.fingerprint, 77u);
-    EXPECT_EQ(c[8], "32");
-    EXPECT_EQ(c[9], "delivery");
-    EXPECT_EQ(c[10], "host:7");
-    EXPECT_EQ(c[11], "alert-1");
-    EXPECT_EQ(c[12], "alert-2");
+    EXPECT_EQ(c[5], "cowin:outbox:extra");
+    EXPECT_EQ(c[6], "12");
+    EXPECT_EQ(c[7], "77");
+    EXPECT_EQ(decode(c[8])->snap.fingerprint, 77u);
+    EXPECT_EQ(c[9], "1");  // 32 alerts: one entry
+    EXPECT_EQ(c[10], "delivery");
+    EXPECT_EQ(c[11], "host:7");
+    EXPECT_EQ(c[12], "32");  // alerts per entry
+    EXPECT_EQ(c[13], "alert-1");
+    EXPECT_EQ(c[14], "alert-2");
+    // 33 alerts claimed: two entries.
+    EXPECT_EQ(redis_store::commit_command("cowin:", "x", "0", s, {}, outbox_claim{"delivery", "host:7", 33})[9], "2");
     // No consumer, no claim.
-    EXPECT_EQ(redis_store::commit_command("cowin:", "x", "0", s, {}, outbox_claim{"delivery", "", 32})[8], "0");
+    EXPECT_EQ(redis_store::commit_command("cowin:", "x", "0", s, {}, outbox_claim{"delivery", "", 32})[9], "0");
     // The script refuses to write unless the stored fingerprint is the expected one.
     EXPECT_NE(std::string(redis_store::commit_script()).find("~= ARGV[1] then return 0"), std::string::npos);
 }
@@ -99,13 +103,29 @@ TEST(redis_commands, a_watched_commit_is_one_transaction_ending_with_the_claim) 
     EXPECT_EQ(c[1][1], "cowin:snap:district:363:0");
     EXPECT_EQ(c[1][3], "77");
     EXPECT_EQ(decode(c[1][5])->snap.fingerprint, 77u);
-    EXPECT_EQ(c[2], (std::vector<std::string>{"XADD", "cowin:outbox", "*", "a", "alert-1"}));
-    EXPECT_EQ(c[3], (std::vector<std::string>{"XADD", "cowin:outbox", "*", "a", "alert-2"}));
-    EXPECT_EQ(c[4], (std::vector<std::string>{"XREADGROUP", "GROUP", "delivery", "host:7", "COUNT", "32", "STREAMS",
+    // The alerts share an entry, one "a" each, in order.
+    EXPECT_EQ(c[2], (std::vector<std::string>{"XADD", "cowin:outbox", "*", "a", "alert-1", "a", "alert-2"}));
+    // The outbox's depth counts the alerts beyond one per entry apart.
+    EXPECT_EQ(c[3], (std::vector<std::string>{"INCRBY", "cowin:outbox:extra", "1"}));
+    EXPECT_EQ(c[4], (std::vector<std::string>{"XREADGROUP", "GROUP", "delivery", "host:7", "COUNT", "1", "STREAMS",
                                               "cowin:outbox", ">"}));
     EXPECT_EQ(c[5], std::vector<std::string>{"EXEC"});
     // Nothing to claim for: no XREADGROUP.
     EXPECT_EQ(redis_store::transaction_commands("cowin:", "x", s, {"a"}, outbox_claim{}).size(), 4u);
+    // 70 alerts: entries of 32, 32 and 6; a claim of 40 alerts reads two entries.
+    std::vector<std::string> many;
+    for (int i = 0; i < 70; ++i) many.push_back("alert-" + std::to_string(i));
+    c = redis_store::transaction_commands("cowin:", "x", s, many, outbox_claim{"delivery", "host:7", 40});
+    ASSERT_EQ(c.size(), 8u);
+    ASSERT_EQ(c[2].size(), 3u + 2 * 32);
+    ASSERT_EQ(c[3].size(), 3u + 2 * 32);
+    ASSERT_EQ(c[4].size(), 3u + 2 * 6);
+    EXPECT_EQ(c[2][4], "alert-0");
+    EXPECT_EQ(c[2][66], "alert-31");
+    EXPECT_EQ(c[3][4], "alert-32");
+    EXPECT_EQ(c[4][14], "alert-69");
+    EXPECT_EQ(c[5], (std::vector<std::string>{"INCRBY", "cowin:outbox:extra", "67"}));
+    EXPECT_EQ(c[6][5], "2");
 }
 
 redis_reply str(std::string s) {
@@ -135,20 +155,34 @@ TEST(redis_commands, exec_answers_read_as_stored_superseded_or_claimed) {
     EXPECT_TRUE(o.claimed.empty());
     // Claimed: [[stream, [[id, [field, value]], ...]]]; an entry without "a" comes with its fields as
     // its blob (it is dead-lettered as undecodable, with what it held, not lost or left pending).
-    auto entries = array({array({str("1-0"), array({str("a"), str("blob-1")})}), array({str("2-0"), array({str("x"), str("y")})})});
+    // An entry of several alerts comes as one claimed_entry per alert, each with its part.
+    auto entries = array({array({str("1-0"), array({str("a"), str("blob-1")})}), array({str("2-0"), array({str("x"), str("y")})}),
+                          array({str("3-0"), array({str("a"), str("blob-3a"), str("a"), str("blob-3b")})})});
     o = redis_store::transaction_outcome_of(array({hset, str("1-0"), str("2-0"), array({array({str("cowin:outbox"), entries})})}), true);
     EXPECT_TRUE(o.stored);
-    ASSERT_EQ(o.claimed.size(), 2u);
+    ASSERT_EQ(o.claimed.size(), 4u);
     EXPECT_EQ(o.claimed[0].entry_id, "1-0");
     EXPECT_EQ(o.claimed[0].blob, "blob-1");
+    EXPECT_EQ(o.claimed[0].parts, 1);
     EXPECT_EQ(o.claimed[1].entry_id, "2-0");
     EXPECT_EQ(o.claimed[1].blob, "x=y\n");
+    EXPECT_EQ(o.claimed[1].parts, 1);
+    EXPECT_EQ(o.claimed[2].entry_id, "3-0");
+    EXPECT_EQ(o.claimed[2].blob, "blob-3a");
+    EXPECT_EQ(o.claimed[2].part, 0);
+    EXPECT_EQ(o.claimed[2].parts, 2);
+    EXPECT_EQ(o.claimed[3].entry_id, "3-0");
+    EXPECT_EQ(o.claimed[3].blob, "blob-3b");
+    EXPECT_EQ(o.claimed[3].part, 1);
+    EXPECT_EQ(o.claimed[3].parts, 2);
     // Nothing new to read: nil.
     o = redis_store::transaction_outcome_of(array({hset, str("1-0"), redis_reply{}}), true);
     EXPECT_TRUE(o.stored);
     EXPECT_TRUE(o.claimed.empty());
-    // The script's answer: 0 (superseded), or 1 then (id, own index or 0, blob of an older entry).
-    std::vector<std::string> kept{"own-1", "own-2"};
+    // The script's answer: 0 (superseded), or 1 then per entry (id, which of the commit's own
+    // entries or 0, the alerts of an older entry).
+    std::vector<std::string> kept;
+    for (int i = 0; i < 40; ++i) kept.push_back("own-" + std::to_string(i));
     redis_reply zero;
     zero.kind = redis_reply::type::integer;
     EXPECT_FALSE(redis_store::commit_outcome_of(zero, kept).stored);
@@ -156,12 +190,24 @@ TEST(redis_commands, exec_answers_read_as_stored_superseded_or_claimed) {
     one.integer = 1;
     redis_reply idx0 = hset, idx2 = hset;
     idx2.integer = 2;
-    auto s = redis_store::commit_outcome_of(array({one, str("5-0"), idx0, str("older"), str("6-0"), idx2, str("")}), kept);
+    auto s = redis_store::commit_outcome_of(array({one, str("5-0"), idx0, array({str("older-a"), str("older-b")}), str("6-0"), idx2,
+                                                   array({}), str("7-0"), idx0, array({})}),
+                                            kept);
     EXPECT_TRUE(s.stored);
-    ASSERT_EQ(s.claimed.size(), 2u);
-    EXPECT_EQ(s.claimed[0].blob, "older");
-    EXPECT_EQ(s.claimed[1].entry_id, "6-0");
-    EXPECT_EQ(s.claimed[1].blob, "own-2");
+    ASSERT_EQ(s.claimed.size(), 2u + 8u + 1u);
+    EXPECT_EQ(s.claimed[0].blob, "older-a");
+    EXPECT_EQ(s.claimed[1].blob, "older-b");
+    EXPECT_EQ(s.claimed[1].part, 1);
+    EXPECT_EQ(s.claimed[1].parts, 2);
+    // The commit's second entry holds its alerts 32 to 39, taken from the caller's.
+    EXPECT_EQ(s.claimed[2].entry_id, "6-0");
+    EXPECT_EQ(s.claimed[2].blob, "own-32");
+    EXPECT_EQ(s.claimed[2].parts, 8);
+    EXPECT_EQ(s.claimed[9].blob, "own-39");
+    EXPECT_EQ(s.claimed[9].part, 7);
+    // An older entry with no alert in it still comes, to be dead-lettered as undecodable.
+    EXPECT_EQ(s.claimed[10].entry_id, "7-0");
+    EXPECT_EQ(s.claimed[10].blob, "");
 }
 
 }  // namespace
