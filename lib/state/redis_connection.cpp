@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <sys/ioctl.h>
 
 #include <charconv>
 #include <functional>
@@ -38,7 +39,13 @@ struct redis_connection::state : std::enable_shared_from_this<redis_connection::
         sd.async_wait(net::posix::stream_descriptor::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
             self->read_waiting = false;
             if (ec || self->ac == nullptr || !self->reading) return;
-            redisAsyncHandleRead(self->ac);  // may disconnect and clean up: re-check before waiting again
+            redisAsyncHandleRead(self->ac);  // may disconnect and clean up: re-check before reading again
+            // hiredis reads 16 KiB at a time: a longer answer (a commit's claim, a batch of entries)
+            // is read on now, not one turn of the event loop (an epoll wait) per 16 KiB.
+            int more = 0;
+            while (self->ac != nullptr && self->reading && ::ioctl(self->sd.native_handle(), FIONREAD, &more) == 0 && more > 0) {
+                redisAsyncHandleRead(self->ac);
+            }
             self->wait_read();
         });
     }

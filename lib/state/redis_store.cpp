@@ -27,8 +27,10 @@ const char* redis_store::commit_script() {
            "local g = 0\n"
            "for i = 8, #ARGV, per do\n"
            "  local fields = {}\n"
-           "  for j = i, math.min(i + per - 1, #ARGV) do\n"
-           "    fields[#fields + 1] = 'a'\n"
+           "  local last = math.min(i + per - 1, #ARGV)\n"
+           "  local name = last > i and 'part' or 'a'\n"
+           "  for j = i, last do\n"
+           "    fields[#fields + 1] = name\n"
            "    fields[#fields + 1] = ARGV[j]\n"
            "  end\n"
            "  g = g + 1\n"
@@ -42,7 +44,9 @@ const char* redis_store::commit_script() {
            "    for _, e in ipairs(r[1][2]) do\n"
            "      local blobs = {}\n"
            "      if not mine[e[1]] then\n"
-           "        for j = 1, #e[2], 2 do if e[2][j] == 'a' then blobs[#blobs + 1] = e[2][j + 1] end end\n"
+           "        for j = 1, #e[2], 2 do\n"
+           "          if e[2][j] == 'a' or e[2][j] == 'part' then blobs[#blobs + 1] = e[2][j + 1] end\n"
+           "        end\n"
            "      end\n"
            "      out[#out + 1] = e[1]\n"
            "      out[#out + 1] = mine[e[1]] or 0\n"
@@ -250,7 +254,7 @@ std::vector<std::vector<std::string>> redis_store::transaction_commands(const st
         const std::size_t end = std::min<std::size_t>(alerts.size(), i + alerts_per_entry);
         add.reserve(3 + 2 * (end - i));
         for (std::size_t j = i; j < end; ++j) {
-            add.push_back("a");
+            add.push_back(end - i > 1 ? "part" : "a");  // see stream_entries.hpp
             add.push_back(std::move(alerts[j]));
         }
         cmds.push_back(std::move(add));

@@ -9,7 +9,7 @@ std::vector<claimed_entry> stream_entries(const redis_reply& list) {
         const auto& fields = e.elements[1].elements;
         const std::size_t first = out.size();
         for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
-            if (fields[i].str != "a") continue;
+            if (fields[i].str != "a" && fields[i].str != "part") continue;
             claimed_entry c;
             c.entry_id = e.elements[0].str;
             c.blob = fields[i + 1].str;

@@ -104,7 +104,10 @@ TEST(redis_commands, a_watched_commit_is_one_transaction_ending_with_the_claim) 
     EXPECT_EQ(c[1][3], "77");
     EXPECT_EQ(decode(c[1][5])->snap.fingerprint, 77u);
     // The alerts share an entry, one "a" each, in order.
-    EXPECT_EQ(c[2], (std::vector<std::string>{"XADD", "cowin:outbox", "*", "a", "alert-1", "a", "alert-2"}));
+    EXPECT_EQ(c[2], (std::vector<std::string>{"XADD", "cowin:outbox", "*", "part", "alert-1", "part", "alert-2"}));
+    // One alert alone keeps the field an entry of one alert always had.
+    EXPECT_EQ(redis_store::transaction_commands("cowin:", "x", s, {"alert-1"}, outbox_claim{})[2],
+              (std::vector<std::string>{"XADD", "cowin:outbox", "*", "a", "alert-1"}));
     // The outbox's depth counts the alerts beyond one per entry apart.
     EXPECT_EQ(c[3], (std::vector<std::string>{"INCRBY", "cowin:outbox:extra", "1"}));
     EXPECT_EQ(c[4], (std::vector<std::string>{"XREADGROUP", "GROUP", "delivery", "host:7", "COUNT", "1", "STREAMS",
@@ -157,7 +160,7 @@ TEST(redis_commands, exec_answers_read_as_stored_superseded_or_claimed) {
     // its blob (it is dead-lettered as undecodable, with what it held, not lost or left pending).
     // An entry of several alerts comes as one claimed_entry per alert, each with its part.
     auto entries = array({array({str("1-0"), array({str("a"), str("blob-1")})}), array({str("2-0"), array({str("x"), str("y")})}),
-                          array({str("3-0"), array({str("a"), str("blob-3a"), str("a"), str("blob-3b")})})});
+                          array({str("3-0"), array({str("part"), str("blob-3a"), str("part"), str("blob-3b")})})});
     o = redis_store::transaction_outcome_of(array({hset, str("1-0"), str("2-0"), array({array({str("cowin:outbox"), entries})})}), true);
     EXPECT_TRUE(o.stored);
     ASSERT_EQ(o.claimed.size(), 4u);
