@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <bit>
 #include <cstdio>
 #include <random>
 
@@ -134,7 +135,9 @@ const std::string& sessions_json(const subs::alert_draft& d) {
 }  // namespace
 
 std::string webhook_body(const subs::alert_draft& d, std::int64_t detected_ms) {
+    const std::string& sessions = sessions_json(d);
     util::json_writer w;
+    w.reserve(224 + d.subscription_id.size() + sessions.size());
     w.begin_object().key("type").value("slots.opened").key("timestamp").value(iso_seconds(detected_ms));
     w.key("data").begin_object().key("subscription_id").value(d.subscription_id);
     w.key("district_id");
@@ -144,7 +147,7 @@ std::string webhook_body(const subs::alert_draft& d, std::int64_t detected_ms) {
         w.value(d.target_id).key("pincode").null();
     }
     w.key("fetched_at").value(iso_seconds(ms_of(d.fetched_at)));
-    w.key("sessions").raw(sessions_json(d));
+    w.key("sessions").raw(sessions);
     w.end_object().end_object();
     return w.take();
 }
@@ -227,13 +230,27 @@ std::vector<alert> alerts_for(const subs::alert_draft& d, std::uint8_t channels)
     base.fetched_ms = ms_of(d.fetched_at);
     base.detected_ms = ms_of(d.detected_at);
     base.summary = summary_text(d);
-    const std::string body = webhook_body(d, base.detected_ms);
+    std::string body = webhook_body(d, base.detected_ms);
+    // Usually one channel: the last alert takes base and body over instead of copying them.
+    const int wanted = std::popcount(static_cast<unsigned>(channels & (subs::webhook | subs::telegram | subs::sms | subs::log)));
     for (auto [bit, c] : {std::pair{subs::webhook, channel::webhook}, std::pair{subs::telegram, channel::telegram},
                           std::pair{subs::sms, channel::sms}, std::pair{subs::log, channel::log}}) {
         if ((channels & bit) == 0) continue;
-        alert a = base;
+        const bool last = static_cast<int>(out.size()) + 1 == wanted;
+        alert a;
+        if (last) {
+            a = std::move(base);
+        } else {
+            a = base;
+        }
         a.via = c;
-        if (c == channel::webhook || c == channel::log) a.body = body;
+        if (c == channel::webhook || c == channel::log) {
+            if (last) {
+                a.body = std::move(body);
+            } else {
+                a.body = body;
+            }
+        }
         if (c == channel::telegram) a.text = telegram_text(d);
         if (c == channel::sms) a.sms = sms_text(d);
         out.push_back(std::move(a));
@@ -258,14 +275,16 @@ std::string alert::*payload_of(channel c) {
 // The payload (a webhook body is JSON itself) is not escaped into a JSON string: writing, storing in
 // Redis and reading it back cost a third less. The line stays readable with redis-cli.
 std::string encode(const alert& a) {
+    const std::string& payload = a.*payload_of(a.via);
     util::json_writer w;
+    // The head is a few hundred bytes: room for it and the payload, which is appended after.
+    w.reserve(256 + a.id.size() + a.subscription_id.size() + a.last_error.size() + a.summary.size() + payload.size());
     w.begin_object().key("id").value(a.id).key("channel").value(to_string(a.via)).key("sub").value(a.subscription_id);
     w.key("fetched_ms").value(a.fetched_ms).key("detected_ms").value(a.detected_ms).key("attempt").value(a.attempt);
     if (!a.last_error.empty()) w.key("last_error").value(a.last_error);
     if (!a.summary.empty()) w.key("summary").value(a.summary);
     w.end_object();
     std::string out = w.take();
-    const std::string& payload = a.*payload_of(a.via);
     out.reserve(out.size() + 1 + payload.size());
     out += '\n';
     out += payload;

@@ -28,6 +28,9 @@ public:
     /// Inserts already-serialised JSON.
     json_writer& raw(std::string_view json);
 
+    /// Room for `n` bytes in all, so that a caller who knows about how long the JSON comes out (or
+    /// what will be appended to it after take()) spares the reallocations.
+    void reserve(std::size_t n) { out_.reserve(n); }
     const std::string& str() const { return out_; }
     std::string take() { return std::move(out_); }
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,53 @@ TEST(json_writer, escapes_round_trip_through_a_parser_whatever_the_mix) {
         ASSERT_EQ(p.parse(out).get_string().get(back), simdjson::SUCCESS) << out;
         EXPECT_EQ(back, c);
     }
+}
+
+// Plain runs are scanned eight bytes at a time: every character that needs an escape, at every place
+// in and around an 8-byte word, in strings of every length up to three words, among plain ASCII and
+// UTF-8 bytes (above 0x7f, which never need one). The expected text is built byte by byte.
+TEST(json_writer, escapes_every_special_character_wherever_it_falls_in_a_word) {
+    const auto escaped = [](const std::string& in) {
+        std::string e = "\"";
+        for (unsigned char c : in) {
+            if (c == '"') e += "\\\"";
+            else if (c == '\\') e += "\\\\";
+            else if (c == '\n') e += "\\n";
+            else if (c == '\r') e += "\\r";
+            else if (c == '\t') e += "\\t";
+            else if (c < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                e += buf;
+            } else {
+                e += static_cast<char>(c);
+            }
+        }
+        return e + "\"";
+    };
+    const std::string fillers[] = {"abcdefghijklmnopqrstuvwx", "\xc3\xa9\xe0\xa4\x95\x7f\xff\x80 ~!#\x7f\xc3\xa9\xe0\xa4\x95\x7f\xff\x80 ~!#"};
+    std::string specials = "\"\\\n\r\t";
+    for (int c = 0; c < 0x20; ++c) specials += static_cast<char>(c);
+    int checked = 0;
+    for (const auto& filler : fillers) {
+        for (std::size_t len = 0; len <= 24; ++len) {
+            const std::string plain = filler.substr(0, len);
+            std::string out;
+            util::append_json_string(out, plain);
+            EXPECT_EQ(out, escaped(plain));
+            for (std::size_t at = 0; at < len; ++at) {
+                for (char sp : specials) {
+                    std::string in = plain;
+                    in[at] = sp;
+                    out.clear();
+                    util::append_json_string(out, in);
+                    ASSERT_EQ(out, escaped(in)) << "length " << len << ", at " << at << ", char " << int(sp);
+                    ++checked;
+                }
+            }
+        }
+    }
+    EXPECT_GT(checked, 20000);
 }
 
 TEST(json_writer, writes_nested_values_with_escapes) {
