@@ -823,6 +823,10 @@ TEST_F(delivery, a_commit_of_many_alerts_is_delivered_whole_from_its_grouped_ent
     snap.snap.fingerprint = 4;
     const std::size_t claimed = r.call<std::size_t>([&]() -> net::awaitable<std::size_t> {
         co_await r.box().prepare();
+        // The count of alerts beyond one per entry drifted (a settle repeated after its entry was
+        // gone): right again once the outbox drains.
+        std::vector<std::string> drift{"SET", "dt:outbox:extra", "7"};
+        co_await r.store().run(std::move(drift), "SET");
         std::string target = "district:363:0";
         co_await r.store().load_for_commit(target);
         state::outbox_claim claim;  // no braced lists in coroutines (GCC 12)
@@ -848,9 +852,11 @@ TEST_F(delivery, a_commit_of_many_alerts_is_delivered_whole_from_its_grouped_ent
     const auto left = r.call<std::int64_t>([&]() -> net::awaitable<std::int64_t> {
         std::vector<std::string> xlen{"XLEN", "dt:outbox"};
         std::vector<std::string> keys{"KEYS", "dt:settled:*"};
+        std::vector<std::string> extra{"GET", "dt:outbox:extra"};
         const auto entries = (co_await r.store().run(std::move(xlen), "XLEN")).integer;
         const auto lists = (co_await r.store().run(std::move(keys), "KEYS")).elements.size();
-        co_return entries + static_cast<std::int64_t>(lists);
+        const auto beyond = std::atoll((co_await r.store().run(std::move(extra), "GET")).str.c_str());
+        co_return entries + static_cast<std::int64_t>(lists) + beyond;
     });
     EXPECT_EQ(left, 0);
 }
