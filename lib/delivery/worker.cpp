@@ -195,7 +195,8 @@ net::awaitable<void> worker::run() {
                     std::set<std::string> ids;  // an entry of several alerts once
                     for (const auto& h : holding_) ids.insert(h.first);
                     for (const auto& t : batch) ids.insert(t.entry_id);  // held for want of room
-                    co_await box_.keep(settings_.consumer, std::vector<std::string>(ids.begin(), ids.end()));
+                    std::vector<std::string> mine(ids.begin(), ids.end());  // named: GCC 12 and temporaries in co_await
+                    co_await box_.keep(settings_.consumer, std::move(mine));
                 }
                 for (const auto& c : co_await box_.consumers()) {
                     if (!gone_locally(c.name)) {
