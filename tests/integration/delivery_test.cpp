@@ -358,6 +358,40 @@ TEST_F(delivery, an_outbox_entry_that_is_not_an_alert_is_dead_lettered_and_the_r
     EXPECT_EQ(dead[0].second, "undecodable outbox entry");
 }
 
+// One alert of a shared entry that does not decode (written by hand, or by a broken version): it is
+// dead-lettered with what it held, the others are delivered, and the entry leaves the outbox.
+TEST_F(delivery, an_undecodable_alert_in_a_shared_entry_is_dead_lettered_and_the_others_delivered) {
+    script_hook("s1", "");
+    script_hook("s2", "");
+    rig r(redis.port(), sandbox.port(), {hook_sub("s1", sandbox.port(), "s1"), hook_sub("s2", sandbox.port(), "s2")});
+    std::vector<std::string> blobs;
+    r.render("s1", 0ms, blobs);
+    blobs.push_back("{\"id\":\"x\"} not an alert");
+    r.render("s2", 0ms, blobs);
+    r.call<bool>([&]() -> net::awaitable<bool> {
+        co_await r.box().prepare();
+        std::string target = "district:363:0";
+        state::stored_snapshot snap;
+        snap.snap.fingerprint = 2;
+        state::outbox_claim none;
+        const state::commit_outcome out = co_await r.store().commit_with_alerts(std::move(target), 0, snap, blobs, std::move(none));
+        r.deliverer().wake();
+        co_return out.stored;
+    });
+    ASSERT_TRUE(r.wait_for("s1", "delivered"));
+    ASSERT_TRUE(r.wait_for("s2", "delivered"));
+    ASSERT_TRUE(r.wait_idle());
+    auto dead = r.dead_letters();
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_EQ(dead[0].first, "{\"id\":\"x\"} not an alert");
+    EXPECT_EQ(dead[0].second, "undecodable outbox entry");
+    const auto entries = r.call<std::int64_t>([&]() -> net::awaitable<std::int64_t> {
+        std::vector<std::string> xlen{"XLEN", "dt:outbox"};
+        co_return (co_await r.store().run(std::move(xlen), "XLEN")).integer;
+    });
+    EXPECT_EQ(entries, 0);
+}
+
 // Written by something else: no "a" field. Taken (read or reclaimed), it used to be skipped and so
 // stayed pending for ever, reclaimed every few seconds.
 TEST_F(delivery, a_foreign_outbox_entry_is_dead_lettered_with_its_fields_and_not_left_pending) {
