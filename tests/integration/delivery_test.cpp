@@ -199,6 +199,24 @@ public:
     }
     outbox& box() { return outbox_; }
     state::redis_store& store() { return store_; }
+    /// As the poller commits: `blobs` with a snapshot of fingerprint `fp` (its first commit), the
+    /// first entry claimed for this worker in the same step and handed to it. How many alerts were
+    /// claimed. On the rig's thread.
+    net::awaitable<std::size_t> commit_claiming(std::vector<std::string> blobs, std::uint64_t fp, bool watched) {
+        std::string target = "district:363:0";
+        if (watched) co_await store_.load_for_commit(target);
+        state::stored_snapshot snap;
+        snap.snap.fingerprint = fp;
+        state::outbox_claim claim;  // no braced lists in coroutines (GCC 12)
+        claim.group = consumer_group;
+        claim.consumer = worker_.consumer();
+        claim.count = worker::batch_size;
+        state::commit_outcome out = co_await store_.commit_with_alerts(std::move(target), 0, snap, std::move(blobs), std::move(claim));
+        const std::size_t n = out.claimed.size();
+        worker_.deliver_claimed(std::move(out.claimed));
+        worker_.wake();
+        co_return n;
+    }
     worker& deliverer() { return worker_; }
     /// Calls of `command` Redis has served since the last reset_stats().
     std::int64_t redis_calls(const std::string& command) {
@@ -784,20 +802,9 @@ TEST_F(delivery, alerts_claimed_by_a_commit_go_out_with_the_subscriptions_read_a
         co_return true;
     }));
     r.reset_stats();
-    state::stored_snapshot snap;
-    snap.snap.fingerprint = 9;
     const std::size_t claimed = r.call<std::size_t>([&]() -> net::awaitable<std::size_t> {
-        std::string target = "district:363:0";
-        co_await r.store().load_for_commit(target);
         r.deliverer().prefetch(names);
-        state::outbox_claim claim;  // no braced lists in coroutines (GCC 12)
-        claim.group = consumer_group;
-        claim.consumer = r.deliverer().consumer();
-        claim.count = worker::batch_size;
-        state::commit_outcome out = co_await r.store().commit_with_alerts(std::move(target), 0, snap, blobs, std::move(claim));
-        const std::size_t n = out.claimed.size();
-        r.deliverer().deliver_claimed(std::move(out.claimed));
-        co_return n;
+        co_return co_await r.commit_claiming(blobs, 9, true);
     });
     ASSERT_EQ(claimed, names.size());
     for (const auto& n : names) ASSERT_TRUE(r.wait_for(n, "delivered"));
@@ -821,15 +828,7 @@ TEST_F(delivery, claimed_alerts_without_a_read_ahead_read_their_subscriptions_th
         // A read ahead for someone else, which this batch cannot use.
         std::vector<std::string> other(1, "nobody");
         r.deliverer().prefetch(std::move(other));
-        std::string target = "district:363:0";
-        state::stored_snapshot snap;
-        snap.snap.fingerprint = 3;
-        state::outbox_claim claim;  // no braced lists in coroutines (GCC 12)
-        claim.group = consumer_group;
-        claim.consumer = r.deliverer().consumer();
-        claim.count = worker::batch_size;
-        state::commit_outcome out = co_await r.store().commit_with_alerts(std::move(target), 0, snap, blobs, std::move(claim));
-        r.deliverer().deliver_claimed(std::move(out.claimed));
+        co_await r.commit_claiming(blobs, 3, false);
         co_return true;
     }));
     ASSERT_TRUE(r.wait_for("k", "delivered"));
@@ -853,25 +852,13 @@ TEST_F(delivery, a_commit_of_many_alerts_is_delivered_whole_from_its_grouped_ent
     rig r(redis.port(), sandbox.port(), subs);
     std::vector<std::string> blobs, ids;
     for (const auto& n : names) ids.push_back(r.render(n, 0ms, blobs));
-    state::stored_snapshot snap;
-    snap.snap.fingerprint = 4;
     const std::size_t claimed = r.call<std::size_t>([&]() -> net::awaitable<std::size_t> {
         co_await r.box().prepare();
         // The count of alerts beyond one per entry drifted (a settle repeated after its entry was
         // gone): right again once the outbox drains.
         std::vector<std::string> drift{"SET", "dt:outbox:extra", "7"};
         co_await r.store().run(std::move(drift), "SET");
-        std::string target = "district:363:0";
-        co_await r.store().load_for_commit(target);
-        state::outbox_claim claim;  // no braced lists in coroutines (GCC 12)
-        claim.group = consumer_group;
-        claim.consumer = r.deliverer().consumer();
-        claim.count = worker::batch_size;
-        state::commit_outcome out = co_await r.store().commit_with_alerts(std::move(target), 0, snap, blobs, std::move(claim));
-        const std::size_t n = out.claimed.size();
-        r.deliverer().deliver_claimed(std::move(out.claimed));
-        r.deliverer().wake();
-        co_return n;
+        co_return co_await r.commit_claiming(blobs, 4, true);
     });
     EXPECT_EQ(claimed, static_cast<std::size_t>(state::alerts_per_entry));
     for (const auto& n : names) ASSERT_TRUE(r.wait_for(n, "delivered")) << n;

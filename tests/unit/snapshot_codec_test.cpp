@@ -144,6 +144,14 @@ redis_reply array(std::vector<redis_reply> e) {
     return r;
 }
 
+// One claimed alert: its entry, what it holds, which of the entry's alerts it is.
+void expect_claimed(const claimed_entry& c, const std::string& entry, const std::string& blob, int part, int parts) {
+    EXPECT_EQ(c.entry_id, entry);
+    EXPECT_EQ(c.blob, blob);
+    EXPECT_EQ(c.part, part);
+    EXPECT_EQ(c.parts, parts);
+}
+
 TEST(redis_commands, exec_answers_read_as_stored_superseded_or_claimed) {
     redis_reply nil;  // EXEC after a watched key changed
     EXPECT_FALSE(redis_store::transaction_outcome_of(nil, true).stored);
@@ -164,20 +172,10 @@ TEST(redis_commands, exec_answers_read_as_stored_superseded_or_claimed) {
     o = redis_store::transaction_outcome_of(array({hset, str("1-0"), str("2-0"), array({array({str("cowin:outbox"), entries})})}), true);
     EXPECT_TRUE(o.stored);
     ASSERT_EQ(o.claimed.size(), 4u);
-    EXPECT_EQ(o.claimed[0].entry_id, "1-0");
-    EXPECT_EQ(o.claimed[0].blob, "blob-1");
-    EXPECT_EQ(o.claimed[0].parts, 1);
-    EXPECT_EQ(o.claimed[1].entry_id, "2-0");
-    EXPECT_EQ(o.claimed[1].blob, "x=y\n");
-    EXPECT_EQ(o.claimed[1].parts, 1);
-    EXPECT_EQ(o.claimed[2].entry_id, "3-0");
-    EXPECT_EQ(o.claimed[2].blob, "blob-3a");
-    EXPECT_EQ(o.claimed[2].part, 0);
-    EXPECT_EQ(o.claimed[2].parts, 2);
-    EXPECT_EQ(o.claimed[3].entry_id, "3-0");
-    EXPECT_EQ(o.claimed[3].blob, "blob-3b");
-    EXPECT_EQ(o.claimed[3].part, 1);
-    EXPECT_EQ(o.claimed[3].parts, 2);
+    expect_claimed(o.claimed[0], "1-0", "blob-1", 0, 1);
+    expect_claimed(o.claimed[1], "2-0", "x=y\n", 0, 1);
+    expect_claimed(o.claimed[2], "3-0", "blob-3a", 0, 2);
+    expect_claimed(o.claimed[3], "3-0", "blob-3b", 1, 2);
     // Nothing new to read: nil.
     o = redis_store::transaction_outcome_of(array({hset, str("1-0"), redis_reply{}}), true);
     EXPECT_TRUE(o.stored);
@@ -198,19 +196,12 @@ TEST(redis_commands, exec_answers_read_as_stored_superseded_or_claimed) {
                                             kept);
     EXPECT_TRUE(s.stored);
     ASSERT_EQ(s.claimed.size(), 2u + 8u + 1u);
-    EXPECT_EQ(s.claimed[0].blob, "older-a");
-    EXPECT_EQ(s.claimed[1].blob, "older-b");
-    EXPECT_EQ(s.claimed[1].part, 1);
-    EXPECT_EQ(s.claimed[1].parts, 2);
+    expect_claimed(s.claimed[0], "5-0", "older-a", 0, 2);
+    expect_claimed(s.claimed[1], "5-0", "older-b", 1, 2);
     // The commit's second entry holds its alerts 32 to 39, taken from the caller's.
-    EXPECT_EQ(s.claimed[2].entry_id, "6-0");
-    EXPECT_EQ(s.claimed[2].blob, "own-32");
-    EXPECT_EQ(s.claimed[2].parts, 8);
-    EXPECT_EQ(s.claimed[9].blob, "own-39");
-    EXPECT_EQ(s.claimed[9].part, 7);
+    for (int k = 0; k < 8; ++k) expect_claimed(s.claimed[2 + k], "6-0", "own-" + std::to_string(32 + k), k, 8);
     // An older entry with no alert in it still comes, to be dead-lettered as undecodable.
-    EXPECT_EQ(s.claimed[10].entry_id, "7-0");
-    EXPECT_EQ(s.claimed[10].blob, "");
+    expect_claimed(s.claimed[10], "7-0", "", 0, 1);
 }
 
 }  // namespace
