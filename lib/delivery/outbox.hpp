@@ -147,9 +147,11 @@ private:
     /// died before settling the rest).
     boost::asio::awaitable<std::vector<taken>> unsettled(std::vector<taken> entries);
     boost::asio::awaitable<void> flush();
-    std::vector<std::string> settle_command() const;
 
     struct settle_batch;
+    void append_attempt(settle_batch& b, std::string kind, entry_part at, std::string blob, std::string extra,
+                        audit_record note) const;
+    std::vector<std::vector<std::string>> settle_commands(settle_batch& b) const;
     state::redis_store& store_;
     std::int64_t audit_max_;
     std::shared_ptr<settle_batch> filling_;  ///< attempts waiting for the next call

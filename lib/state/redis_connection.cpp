@@ -11,6 +11,7 @@
 #include <hiredis/hiredis.h>
 #include <sys/ioctl.h>
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <optional>
@@ -228,11 +229,45 @@ net::awaitable<std::string> redis_connection::connect(std::string host, int port
 }
 
 net::awaitable<redis_result> redis_connection::command(std::vector<std::string> args, std::chrono::milliseconds timeout) {
-    auto st = state_;
-    if (st->ac == nullptr || !st->is_connected) co_return redis_result{"not connected to Redis", {}};
     if (args.empty()) co_return redis_result{"an empty command", {}};
     std::string wire;
     append_resp(wire, args);
+    std::vector<std::size_t> quiet;
+    co_return co_await answer_of(std::move(wire), std::move(quiet), timeout);
+}
+
+net::awaitable<redis_result> redis_connection::transaction(std::vector<std::vector<std::string>> commands,
+                                                           std::chrono::milliseconds timeout) {
+    if (std::any_of(commands.begin(), commands.end(), [](const std::vector<std::string>& c) { return c.empty(); })) {
+        co_return redis_result{"an empty command", {}};
+    }
+    std::string wire;
+    std::vector<std::size_t> quiet;  // where each command whose answer nobody waits for ends
+    const std::vector<std::string> multi(1, "MULTI"), exec(1, "EXEC");
+    append_resp(wire, multi);
+    quiet.push_back(wire.size());
+    for (const auto& c : commands) {
+        append_resp(wire, c);
+        quiet.push_back(wire.size());
+    }
+    append_resp(wire, exec);
+    co_return co_await answer_of(std::move(wire), std::move(quiet), timeout);
+}
+
+// Hands hiredis `wire`: the commands ending at the offsets in `quiet` without a callback (hiredis
+// drops their answers), the rest as one command whose answer is waited for.
+net::awaitable<redis_result> redis_connection::answer_of(std::string wire, std::vector<std::size_t> quiet,
+                                                         std::chrono::milliseconds timeout) {
+    auto st = state_;
+    if (st->ac == nullptr || !st->is_connected) co_return redis_result{"not connected to Redis", {}};
+    std::size_t start = 0;
+    for (const std::size_t end : quiet) {
+        // Fails only when the context is going away: then nothing of the batch is sent at all.
+        if (redisAsyncFormattedCommand(st->ac, nullptr, nullptr, wire.data() + start, end - start) != REDIS_OK) {
+            co_return redis_result{"Redis did not take the command", {}};
+        }
+        start = end;
+    }
     net::steady_timer timer(st->ex, timeout);
     std::optional<redis_result> outcome;
     auto p = std::make_shared<pending>();
@@ -241,7 +276,7 @@ net::awaitable<redis_result> redis_connection::command(std::vector<std::string> 
         timer.cancel();
     };
     auto* priv = new std::shared_ptr<pending>(p);
-    if (redisAsyncFormattedCommand(st->ac, on_reply, priv, wire.data(), wire.size()) != REDIS_OK) {
+    if (redisAsyncFormattedCommand(st->ac, on_reply, priv, wire.data() + start, wire.size() - start) != REDIS_OK) {
         delete priv;
         co_return redis_result{"Redis did not take the command", {}};
     }

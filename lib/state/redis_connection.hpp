@@ -47,12 +47,19 @@ public:
     /// covers the whole batch.
     boost::asio::awaitable<std::vector<redis_result>> pipeline(std::vector<std::vector<std::string>> commands,
                                                                std::chrono::milliseconds timeout);
+    /// MULTI, `commands`, EXEC in one write, with only EXEC's answer waited for: the array of the
+    /// commands' answers, or an error (EXECABORT when Redis refused one while queuing it, and then
+    /// ran none). No callback per queued command, which a settle of many alerts would pay for each.
+    boost::asio::awaitable<redis_result> transaction(std::vector<std::vector<std::string>> commands,
+                                                     std::chrono::milliseconds timeout);
     bool connected() const;
     void disconnect();
 
     struct state;
 
 private:
+    boost::asio::awaitable<redis_result> answer_of(std::string wire, std::vector<std::size_t> quiet,
+                                                   std::chrono::milliseconds timeout);
     std::shared_ptr<state> state_;
 };
 

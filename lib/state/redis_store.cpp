@@ -346,6 +346,17 @@ net::awaitable<redis_reply> redis_store::run(std::vector<std::string> command, c
     co_return std::move(r.reply);
 }
 
+net::awaitable<redis_reply> redis_store::run_transaction(std::vector<std::vector<std::string>> commands, const char* what) {
+    if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
+    auto r = check(co_await conn_.transaction(std::move(commands), timeout_ * 4), what);
+    // Each command ran on its own: one that failed (a key of the wrong type, say) does not stop the
+    // others, but the caller must know, and tries again.
+    for (const auto& e : r.reply.elements) {
+        if (e.kind == redis_reply::type::error) throw std::runtime_error(std::string("Redis ") + what + ": " + e.str);
+    }
+    co_return std::move(r.reply);
+}
+
 net::awaitable<std::vector<redis_reply>> redis_store::run_pipeline(std::vector<std::vector<std::string>> commands,
                                                                    const char* what) {
     if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");

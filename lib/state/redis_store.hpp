@@ -47,6 +47,9 @@ public:
     boost::asio::awaitable<redis_reply> run(std::vector<std::string> command, const char* what);
     boost::asio::awaitable<std::vector<redis_reply>> run_pipeline(std::vector<std::vector<std::string>> commands,
                                                                  const char* what);
+    /// MULTI, `commands`, EXEC (redis_connection::transaction): the commands' answers. Throws when
+    /// Redis is unreachable, refused the transaction, or answered any command with an error.
+    boost::asio::awaitable<redis_reply> run_transaction(std::vector<std::vector<std::string>> commands, const char* what);
     const std::string& prefix() const { return settings_.key_prefix; }
 
     /// The Lua script commit() runs.

@@ -77,6 +77,60 @@ TEST(redis_connection, binary_arguments_round_trip_and_an_empty_command_is_refus
     EXPECT_EQ(result, 1);
 }
 
+// MULTI, the commands, EXEC, with only EXEC's answer waited for (the outbox settles this way). A
+// command Redis refuses while queuing aborts the whole transaction (nothing ran); one failing as it
+// runs (a key of the wrong type) leaves the others done, and either is an error to the caller. An
+// empty command sends nothing at all.
+TEST(redis_connection, a_transaction_answers_with_exec_and_its_failures_are_errors) {
+    test::redis_server redis;
+    const log::logger log([](log::level, std::string_view) {}, log::level::debug);
+    // Built out here: GCC 12 mishandles braced lists inside coroutines.
+    std::vector<std::vector<std::string>> good{{"SET", "a", "1"}, {"INCR", "a"}, {"RPUSH", "l", "x"}};
+    std::vector<std::vector<std::string>> refused{{"SET", "b", "1"}, {"NO-SUCH-COMMAND"}};
+    std::vector<std::vector<std::string>> failing{{"SET", "c", "1"}, {"RPUSH", "a", "y"}, {"SET", "d", "1"}};
+    std::vector<std::vector<std::string>> empty{{"SET", "e", "1"}, {}};
+    const std::vector<std::string> exists{"EXISTS", "b", "c", "d", "e"};
+    int result = test::run_coroutine<int>([&](net::any_io_executor ex) -> net::awaitable<int> {
+        redis_store store(ex, settings(redis.port()), log);
+        EXPECT_TRUE(co_await store.ensure_ready());
+        auto r = co_await store.run_transaction(std::move(good), "good");
+        EXPECT_EQ(r.elements.size(), 3u);
+        if (r.elements.size() == 3) {
+            EXPECT_EQ(r.elements[0].str, "OK");
+            EXPECT_EQ(r.elements[1].integer, 2);
+            EXPECT_EQ(r.elements[2].integer, 1);
+        }
+        std::string why;
+        try {
+            co_await store.run_transaction(std::move(refused), "refused");
+        } catch (const std::runtime_error& e) {
+            why = e.what();
+        }
+        EXPECT_NE(why.find("EXECABORT"), std::string::npos) << why;
+        why.clear();
+        try {
+            co_await store.run_transaction(std::move(failing), "failing");
+        } catch (const std::runtime_error& e) {
+            why = e.what();
+        }
+        EXPECT_NE(why.find("WRONGTYPE"), std::string::npos) << why;
+        why.clear();
+        try {
+            co_await store.run_transaction(std::move(empty), "empty");
+        } catch (const std::runtime_error& e) {
+            why = e.what();
+        }
+        EXPECT_NE(why.find("an empty command"), std::string::npos) << why;
+        // b: the aborted transaction's; e: the one never sent. c and d ran around the failing command.
+        EXPECT_EQ((co_await store.run(exists, "EXISTS")).integer, 2);
+        // The connection is still in step: no MULTI left open by any of the above.
+        std::vector<std::string> get{"GET", "a"};
+        EXPECT_EQ((co_await store.run(std::move(get), "GET")).str, "2");
+        co_return 1;
+    });
+    EXPECT_EQ(result, 1);
+}
+
 TEST(redis_store, redis_going_away_fails_clearly_and_coming_back_resumes) {
     test::redis_server redis;
     std::vector<std::string> lines;
