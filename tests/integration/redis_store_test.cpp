@@ -77,6 +77,16 @@ TEST(redis_connection, binary_arguments_round_trip_and_an_empty_command_is_refus
     EXPECT_EQ(result, 1);
 }
 
+// What a transaction throws ("" when it does not).
+net::awaitable<std::string> transaction_error(redis_store& store, std::vector<std::vector<std::string>> commands) {
+    try {
+        co_await store.run_transaction(std::move(commands), "transaction");
+    } catch (const std::runtime_error& e) {
+        co_return e.what();
+    }
+    co_return std::string();
+}
+
 // MULTI, the commands, EXEC, with only EXEC's answer waited for (the outbox settles this way). A
 // command Redis refuses while queuing aborts the whole transaction (nothing ran); one failing as it
 // runs (a key of the wrong type) leaves the others done, and either is an error to the caller. An
@@ -100,26 +110,11 @@ TEST(redis_connection, a_transaction_answers_with_exec_and_its_failures_are_erro
             EXPECT_EQ(r.elements[1].integer, 2);
             EXPECT_EQ(r.elements[2].integer, 1);
         }
-        std::string why;
-        try {
-            co_await store.run_transaction(std::move(refused), "refused");
-        } catch (const std::runtime_error& e) {
-            why = e.what();
-        }
+        std::string why = co_await transaction_error(store, std::move(refused));
         EXPECT_NE(why.find("EXECABORT"), std::string::npos) << why;
-        why.clear();
-        try {
-            co_await store.run_transaction(std::move(failing), "failing");
-        } catch (const std::runtime_error& e) {
-            why = e.what();
-        }
+        why = co_await transaction_error(store, std::move(failing));
         EXPECT_NE(why.find("WRONGTYPE"), std::string::npos) << why;
-        why.clear();
-        try {
-            co_await store.run_transaction(std::move(empty), "empty");
-        } catch (const std::runtime_error& e) {
-            why = e.what();
-        }
+        why = co_await transaction_error(store, std::move(empty));
         EXPECT_NE(why.find("an empty command"), std::string::npos) << why;
         // b: the aborted transaction's; e: the one never sent. c and d ran around the failing command.
         EXPECT_EQ((co_await store.run(exists, "EXISTS")).integer, 2);
