@@ -136,7 +136,7 @@ public:
 private:
     enum class op {
         group_create, add, take, reclaim, promote, outbox_length, retry_length, extra_length, dead_length, dead_range, audit_range,
-        alert_range, settled_parts, consumers, pending_of, claim, keep, forget_consumer, forget_if_idle, multi, exec,
+        alert_range, settled_parts, consumers, pending_of, claim, keep, forget_consumer, forget_if_idle,
     };
     std::string key(const char* name) const;
     std::vector<std::string> compose(op o, const std::vector<std::string>& args) const;

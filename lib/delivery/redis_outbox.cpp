@@ -92,8 +92,6 @@ std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::stri
         case op::audit_range: return cmd({"XRANGE", key("audit"), a.at(0), "+", "COUNT", a.at(1)});
         case op::alert_range: return cmd({"LRANGE", store_.prefix() + "alert:" + a.at(0), "0", "-1"});
         case op::settled_parts: return cmd({"HKEYS", store_.prefix() + "settled:" + a.at(0)});
-        case op::multi: return cmd({"MULTI"});
-        case op::exec: return cmd({"EXEC"});
     }
     return {};
 }
@@ -247,10 +245,8 @@ net::awaitable<void> redis_outbox::prepare() {
 
 net::awaitable<void> redis_outbox::add(std::vector<std::string> blobs) {
     std::vector<std::vector<std::string>> cmds;
-    cmds.push_back(compose(op::multi, {}));
     for (auto& b : blobs) cmds.push_back(compose(op::add, std::vector<std::string>(1, std::move(b))));
-    cmds.push_back(compose(op::exec, {}));
-    co_await store_.run_pipeline(std::move(cmds), "XADD outbox");
+    co_await store_.run_transaction(std::move(cmds), "XADD outbox");
 }
 
 net::awaitable<std::vector<taken>> redis_outbox::take(std::string consumer, int count) {

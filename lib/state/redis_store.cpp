@@ -143,30 +143,19 @@ commit_outcome redis_store::commit_outcome_of(const redis_reply& reply, std::vec
     if (reply.kind == redis_reply::type::integer) return out;  // 0: superseded
     out.stored = reply.kind == redis_reply::type::array && !reply.elements.empty() && reply.elements[0].integer == 1;
     for (std::size_t i = 1; out.stored && i + 2 < reply.elements.size(); i += 3) {
-        const std::string& id = reply.elements[i].str;
         const auto group = reply.elements[i + 1].integer;
         const std::size_t first = group >= 1 ? static_cast<std::size_t>(group - 1) * alerts_per_entry : alerts.size();
-        if (first < alerts.size()) {
-            // One of this commit's entries: its alerts are the caller's, from `first` on.
-            const std::size_t n = std::min<std::size_t>(alerts_per_entry, alerts.size() - first);
-            for (std::size_t k = 0; k < n; ++k) {
-                claimed_entry e;
-                e.entry_id = id;
-                e.blob = std::move(alerts[first + k]);
-                e.part = static_cast<int>(k);
-                e.parts = static_cast<int>(n);
-                out.claimed.push_back(std::move(e));
-            }
-            continue;
-        }
-        // An older entry: what it holds came back. One with no alert in it still counts as one, so
-        // that the worker dead-letters it rather than leaving it pending.
+        // One of this commit's entries: its alerts are the caller's, from `first` on. An older entry:
+        // what it holds came back; one with no alert in it still counts as one, so that the worker
+        // dead-letters it rather than leaving it pending.
+        const bool own = first < alerts.size();
         const auto& blobs = reply.elements[i + 2].elements;
-        const std::size_t n = std::max<std::size_t>(blobs.size(), 1);
+        const std::size_t n = own ? std::min<std::size_t>(alerts_per_entry, alerts.size() - first) : std::max<std::size_t>(blobs.size(), 1);
         for (std::size_t k = 0; k < n; ++k) {
             claimed_entry e;
-            e.entry_id = id;
-            if (k < blobs.size()) e.blob = blobs[k].str;
+            e.entry_id = reply.elements[i].str;
+            if (own) e.blob = std::move(alerts[first + k]);
+            else if (k < blobs.size()) e.blob = blobs[k].str;
             e.part = static_cast<int>(k);
             e.parts = static_cast<int>(n);
             out.claimed.push_back(std::move(e));
@@ -260,7 +249,7 @@ std::vector<std::vector<std::string>> redis_store::transaction_commands(const st
         cmds.push_back(std::move(add));
     }
     // The outbox's depth counts an entry once: the alerts beyond one per entry are counted here.
-    const std::size_t entries = (alerts.size() + alerts_per_entry - 1) / alerts_per_entry;
+    const std::size_t entries = entries_for(alerts.size());
     if (alerts.size() > entries) cmds.push_back({"INCRBY", prefix + "outbox:extra", std::to_string(alerts.size() - entries)});
     if (claim.entries() > 0) {
         cmds.push_back({"XREADGROUP", "GROUP", claim.group, claim.consumer, "COUNT", std::to_string(claim.entries()), "STREAMS",
