@@ -42,17 +42,23 @@ net::awaitable<outcome> senders::send(const alert& a, const config::subscription
     co_return outcome{outcome::kind::delivered, "channel removed from the subscription", std::nullopt};
 }
 
-net::awaitable<outcome> senders::webhook(const alert& a, const config::webhook_target& t) {
+std::vector<std::pair<std::string, std::string>> senders::webhook_headers(const alert& a, const config::webhook_target& t,
+                                                                          std::int64_t unix_now) {
     const auto key = webhook::decode_secret(t.secret);
-    const std::int64_t now =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     std::vector<std::pair<std::string, std::string>> headers{
         {"Content-Type", "application/json"},
         {"User-Agent", std::string("cowin-notifier/") + cowin::version},
         {"webhook-id", a.id},
-        {"webhook-timestamp", std::to_string(now)},
-        {"webhook-signature", webhook::sign(key.value_or(""), a.id, now, a.body)},
+        {"webhook-timestamp", std::to_string(unix_now)},
+        {"webhook-signature", webhook::sign(key.value_or(""), a.id, unix_now, a.body)},
         {"Accept-Encoding", "identity"}};
+    return headers;
+}
+
+net::awaitable<outcome> senders::webhook(const alert& a, const config::webhook_target& t) {
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    auto headers = webhook_headers(a, t, now);  // named: GCC 12 and temporaries in co_await
     auto r = co_await client_.request("POST", t.url, std::move(headers), a.body);
     co_return webhook_outcome(r.status, r.header("retry-after"),
                               r.ok() ? std::string_view{} : std::string(http::to_string(r.error)) + ": " + r.error_text);

@@ -9,6 +9,8 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "config/config.hpp"
 #include "delivery/alert.hpp"
@@ -29,6 +31,10 @@ public:
 
     /// "host:port" of a webhook URL, the unit of max_in_flight_per_host.
     static std::string host_of(const std::string& url);
+    /// What a webhook attempt sends besides Host and Content-Length: the Standard Webhooks headers,
+    /// signed at `unix_now` (seconds).
+    static std::vector<std::pair<std::string, std::string>> webhook_headers(const alert& a, const config::webhook_target& t,
+                                                                            std::int64_t unix_now);
 
 private:
     boost::asio::awaitable<outcome> webhook(const alert& a, const config::webhook_target& t);
