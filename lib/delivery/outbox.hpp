@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "state/resp_commands.hpp"
 #include "state/store.hpp"
 
 namespace cowin::state {
@@ -151,7 +152,7 @@ private:
     struct settle_batch;
     void append_attempt(settle_batch& b, std::string kind, entry_part at, std::string blob, std::string extra,
                         audit_record note) const;
-    std::vector<std::vector<std::string>> settle_commands(settle_batch& b) const;
+    state::resp_commands settle_commands(settle_batch& b) const;
     state::redis_store& store_;
     std::int64_t audit_max_;
     std::shared_ptr<settle_batch> filling_;  ///< attempts waiting for the next call

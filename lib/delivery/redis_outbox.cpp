@@ -140,37 +140,60 @@ const char* grouped_settle_script =
 
 struct redis_outbox::settle_batch {
     explicit settle_batch(net::any_io_executor ex) : done(std::move(ex), std::chrono::steady_clock::time_point::max()) {}
-    std::vector<std::vector<std::string>> commands;  ///< per attempt
+    state::resp_commands commands;  ///< per attempt
     std::vector<std::string> singles;                ///< entries of one alert, acknowledged now
     std::map<std::string, std::pair<int, std::vector<std::string>>> grouped;  ///< entry -> (parts, settled parts)
     std::string error;
     net::steady_timer done;
 };
 
-// Outside the coroutines, for GCC 12's sake (see compose).
+// Outside the coroutines, for GCC 12's sake (see compose). Written straight into the batch's RESP:
+// this runs once per attempt, and a vector of strings per command cost an allocation per part.
 void redis_outbox::append_attempt(settle_batch& b, std::string kind, entry_part at, std::string blob, std::string extra,
                                   audit_record note) const {
-    std::string json = to_json(note);
+    auto& out = b.commands;
+    const std::string& prefix = store_.prefix();
     if (kind == "later") {
-        command c = cmd({"ZADD", key("retry"), extra});
-        c.push_back(std::move(blob));
-        b.commands.push_back(std::move(c));
+        out.begin(4);
+        out.arg("ZADD");
+        out.arg_joined({prefix, "retry"});
+        out.arg(extra);
+        out.arg(blob);
     } else if (kind == "dead") {
-        command c = cmd({"XADD", key("dead"), "MAXLEN", "~", "100000", "*", "a"});
-        c.push_back(std::move(blob));
-        c.push_back("reason");
-        c.push_back(std::move(extra));
-        b.commands.push_back(std::move(c));
+        out.begin(10);
+        out.arg("XADD");
+        out.arg_joined({prefix, "dead"});
+        out.args({"MAXLEN", "~", "100000", "*", "a"});
+        out.arg(blob);
+        out.arg("reason");
+        out.arg(extra);
     }
-    b.commands.push_back(cmd({"XADD", key("audit"), "MAXLEN", "~", std::to_string(audit_max_), "*", "alert", note.alert_id, "sub",
-                              note.subscription_id, "channel", note.channel, "status", note.status, "detail", note.detail,
-                              "at", std::to_string(note.at_ms)}));
+    out.begin(18);
+    out.arg("XADD");
+    out.arg_joined({prefix, "audit"});
+    out.args({"MAXLEN", "~"});
+    out.arg(audit_max_);
+    out.args({"*", "alert"});
+    out.arg(note.alert_id);
+    out.arg("sub");
+    out.arg(note.subscription_id);
+    out.arg("channel");
+    out.arg(note.channel);
+    out.arg("status");
+    out.arg(note.status);
+    out.arg("detail");
+    out.arg(note.detail);
+    out.arg("at");
+    out.arg(note.at_ms);
     if (!note.alert_id.empty()) {
-        const std::string list = store_.prefix() + "alert:" + note.alert_id;
-        command push = cmd({"RPUSH", list});
-        push.push_back(std::move(json));
-        b.commands.push_back(std::move(push));
-        b.commands.push_back(cmd({"EXPIRE", list, "604800"}));
+        out.begin(3);
+        out.arg("RPUSH");
+        out.arg_joined({prefix, "alert:", note.alert_id});
+        out.arg(to_json(note));
+        out.begin(3);
+        out.arg("EXPIRE");
+        out.arg_joined({prefix, "alert:", note.alert_id});
+        out.arg("604800");
     }
     if (at.parts <= 1) {
         b.singles.push_back(std::move(at.entry_id));
@@ -181,25 +204,28 @@ void redis_outbox::append_attempt(settle_batch& b, std::string kind, entry_part 
     }
 }
 
-std::vector<std::vector<std::string>> redis_outbox::settle_commands(settle_batch& b) const {
-    std::vector<std::vector<std::string>> out = std::move(b.commands);
+state::resp_commands redis_outbox::settle_commands(settle_batch& b) const {
+    state::resp_commands out = std::move(b.commands);
+    const std::string stream = key("outbox");
     if (!b.singles.empty()) {
-        command ack = cmd({"XACK", key("outbox"), group});
-        command del = cmd({"XDEL", key("outbox")});
-        ack.insert(ack.end(), b.singles.begin(), b.singles.end());
-        del.insert(del.end(), std::make_move_iterator(b.singles.begin()), std::make_move_iterator(b.singles.end()));
-        out.push_back(std::move(ack));
-        out.push_back(std::move(del));
+        out.begin(3 + b.singles.size());
+        out.args({"XACK", stream, group});
+        for (const auto& id : b.singles) out.arg(id);
+        out.begin(2 + b.singles.size());
+        out.args({"XDEL", stream});
+        for (const auto& id : b.singles) out.arg(id);
     }
     if (!b.grouped.empty()) {
-        command e = cmd({"EVAL", grouped_settle_script, "2", key("outbox"), key("outbox:extra"), group, store_.prefix()});
-        for (auto& [id, g] : b.grouped) {
-            e.push_back(id);
-            e.push_back(std::to_string(g.first));
-            e.push_back(std::to_string(g.second.size()));
-            for (auto& part : g.second) e.push_back(std::move(part));
+        std::size_t parts = 7;
+        for (const auto& [id, g] : b.grouped) parts += 3 + g.second.size();
+        out.begin(parts);
+        out.args({"EVAL", grouped_settle_script, "2", stream, key("outbox:extra"), group, store_.prefix()});
+        for (const auto& [id, g] : b.grouped) {
+            out.arg(id);
+            out.arg(static_cast<std::int64_t>(g.first));
+            out.arg(static_cast<std::int64_t>(g.second.size()));
+            for (const auto& part : g.second) out.arg(part);
         }
-        out.push_back(std::move(e));
     }
     return out;
 }
@@ -225,7 +251,8 @@ net::awaitable<void> redis_outbox::flush() {
         auto batch = std::move(filling_);
         filling_.reset();
         try {
-            co_await store_.run_transaction(settle_commands(*batch), "settle");
+            auto commands = settle_commands(*batch);  // named: GCC 12 and temporaries in co_await
+            co_await store_.run_transaction(std::move(commands), "settle");
         } catch (const std::exception& e) {
             batch->error = e.what();
         }

@@ -16,6 +16,10 @@ namespace cowin::delivery {
 namespace net = boost::asio;
 using namespace std::chrono_literals;
 
+namespace {
+const std::string user_agent = std::string("cowin-notifier/") + cowin::version;
+}  // namespace
+
 std::string senders::host_of(const std::string& url) {
     const auto scheme = url.find("://");
     const auto start = scheme == std::string::npos ? 0 : scheme + 3;
@@ -45,13 +49,16 @@ net::awaitable<outcome> senders::send(const alert& a, const config::subscription
 std::vector<std::pair<std::string, std::string>> senders::webhook_headers(const alert& a, const config::webhook_target& t,
                                                                           std::int64_t unix_now) {
     const auto key = webhook::decode_secret(t.secret);
-    std::vector<std::pair<std::string, std::string>> headers{
-        {"Content-Type", "application/json"},
-        {"User-Agent", std::string("cowin-notifier/") + cowin::version},
-        {"webhook-id", a.id},
-        {"webhook-timestamp", std::to_string(unix_now)},
-        {"webhook-signature", webhook::sign(key.value_or(""), a.id, unix_now, a.body)},
-        {"Accept-Encoding", "identity"}};
+    // Emplaced one by one: a braced list would build every string and then copy each into the vector,
+    // and this runs once per delivery.
+    std::vector<std::pair<std::string, std::string>> headers;
+    headers.reserve(6);
+    headers.emplace_back("Content-Type", "application/json");
+    headers.emplace_back("User-Agent", user_agent);
+    headers.emplace_back("webhook-id", a.id);
+    headers.emplace_back("webhook-timestamp", std::to_string(unix_now));
+    headers.emplace_back("webhook-signature", webhook::sign(key.value_or(""), a.id, unix_now, a.body));
+    headers.emplace_back("Accept-Encoding", "identity");
     return headers;
 }
 

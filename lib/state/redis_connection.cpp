@@ -1,5 +1,6 @@
 #include "state/redis_connection.hpp"
 #include "state/reply_builder.hpp"
+#include "state/resp_commands.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -126,27 +127,6 @@ struct pending {
     }
 };
 
-// The RESP a command goes as (an array of bulk strings), appended to `out`. Written here rather than
-// by hiredis's formatter: one buffer for a whole pipeline (a commit is over a hundred commands),
-// instead of a formatted string per command copied again into hiredis's output buffer.
-void append_resp(std::string& out, const std::vector<std::string>& args) {
-    std::size_t size = 16;
-    for (const auto& a : args) size += a.size() + 24;
-    out.reserve(out.size() + size);
-    char digits[24];
-    auto number = [&](char lead, std::size_t n) {
-        out += lead;
-        out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
-        out += "\r\n";
-    };
-    number('*', args.size());
-    for (const auto& a : args) {
-        number('$', a.size());
-        out += a;
-        out += "\r\n";
-    }
-}
-
 void on_reply(redisAsyncContext*, void* reply, void* privdata) {
     auto* p = static_cast<std::shared_ptr<pending>*>(privdata);
     redis_result r;
@@ -230,8 +210,8 @@ net::awaitable<std::string> redis_connection::connect(std::string host, int port
 
 net::awaitable<redis_result> redis_connection::command(std::vector<std::string> args, std::chrono::milliseconds timeout) {
     if (args.empty()) co_return redis_result{"an empty command", {}};
-    std::string wire;
-    append_resp(wire, args);
+    std::vector<std::vector<std::string>> one(1, std::move(args));
+    std::string wire = resp_of(one).wire();
     std::vector<std::size_t> quiet;
     co_return co_await answer_of(std::move(wire), std::move(quiet), timeout);
 }
@@ -241,16 +221,21 @@ net::awaitable<redis_result> redis_connection::transaction(std::vector<std::vect
     if (std::any_of(commands.begin(), commands.end(), [](const std::vector<std::string>& c) { return c.empty(); })) {
         co_return redis_result{"an empty command", {}};
     }
+    resp_commands encoded = resp_of(commands);
+    co_return co_await transaction(std::move(encoded), timeout);
+}
+
+net::awaitable<redis_result> redis_connection::transaction(resp_commands commands, std::chrono::milliseconds timeout) {
+    if (!commands.complete()) co_return redis_result{"a command half written", {}};
     std::string wire;
+    wire.reserve(commands.wire().size() + 32);
     std::vector<std::size_t> quiet;  // where each command whose answer nobody waits for ends
-    const std::vector<std::string> multi(1, "MULTI"), exec(1, "EXEC");
-    append_resp(wire, multi);
+    quiet.reserve(commands.size() + 1);
+    wire += "*1\r\n$5\r\nMULTI\r\n";
     quiet.push_back(wire.size());
-    for (const auto& c : commands) {
-        append_resp(wire, c);
-        quiet.push_back(wire.size());
-    }
-    append_resp(wire, exec);
+    for (const std::size_t end : commands.ends()) quiet.push_back(wire.size() + end);
+    wire += commands.wire();
+    wire += "*1\r\n$4\r\nEXEC\r\n";
     co_return co_await answer_of(std::move(wire), std::move(quiet), timeout);
 }
 
@@ -311,13 +296,18 @@ net::awaitable<std::vector<redis_result>> redis_connection::pipeline(std::vector
     b->answered.assign(commands.size(), false);
     b->left = commands.size();
     b->timer = &timer;
-    std::string wire;
+    // An empty command is written as nothing (an array of none) and answered here, not sent.
+    resp_commands encoded;
     std::vector<std::size_t> ends;
     ends.reserve(commands.size());
     for (const auto& c : commands) {
-        append_resp(wire, c);
-        ends.push_back(wire.size());
+        if (!c.empty()) {
+            encoded.begin(c.size());
+            for (const auto& a : c) encoded.arg(a);
+        }
+        ends.push_back(encoded.wire().size());
     }
+    const std::string& wire = encoded.wire();
     for (std::size_t i = 0, start = 0; i < commands.size(); start = ends[i], ++i) {
         auto p = std::make_shared<pending>();
         p->done = [b, i](redis_result r) {

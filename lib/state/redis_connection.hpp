@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "state/resp_commands.hpp"
+
 struct redisAsyncContext;
 
 namespace cowin::state {
@@ -52,6 +54,8 @@ public:
     /// ran none). No callback per queued command, which a settle of many alerts would pay for each.
     boost::asio::awaitable<redis_result> transaction(std::vector<std::vector<std::string>> commands,
                                                      std::chrono::milliseconds timeout);
+    /// The same, for commands already written as RESP.
+    boost::asio::awaitable<redis_result> transaction(resp_commands commands, std::chrono::milliseconds timeout);
     bool connected() const;
     void disconnect();
 

@@ -336,6 +336,14 @@ net::awaitable<redis_reply> redis_store::run(std::vector<std::string> command, c
 }
 
 net::awaitable<redis_reply> redis_store::run_transaction(std::vector<std::vector<std::string>> commands, const char* what) {
+    if (std::any_of(commands.begin(), commands.end(), [](const std::vector<std::string>& c) { return c.empty(); })) {
+        throw std::runtime_error(std::string("Redis ") + what + ": an empty command");
+    }
+    resp_commands encoded = resp_of(commands);
+    co_return co_await run_transaction(std::move(encoded), what);
+}
+
+net::awaitable<redis_reply> redis_store::run_transaction(resp_commands commands, const char* what) {
     if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
     auto r = check(co_await conn_.transaction(std::move(commands), timeout_ * 4), what);
     // Each command ran on its own: one that failed (a key of the wrong type, say) does not stop the

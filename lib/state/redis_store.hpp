@@ -50,6 +50,8 @@ public:
     /// MULTI, `commands`, EXEC (redis_connection::transaction): the commands' answers. Throws when
     /// Redis is unreachable, refused the transaction, or answered any command with an error.
     boost::asio::awaitable<redis_reply> run_transaction(std::vector<std::vector<std::string>> commands, const char* what);
+    /// The same, for commands already written as RESP.
+    boost::asio::awaitable<redis_reply> run_transaction(resp_commands commands, const char* what);
     const std::string& prefix() const { return settings_.key_prefix; }
 
     /// The Lua script commit() runs.

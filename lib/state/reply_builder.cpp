@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 
 #include <new>
+#include <string_view>
 
 namespace cowin::state {
 
@@ -14,6 +15,23 @@ struct top_level {
     redisReply head{};
     redis_reply value;
 };
+
+// The two answers a transaction gets for every command it queues ("OK" to MULTI, then "QUEUED"),
+// shared rather than built each time: nobody waits for them (hiredis frees them unread), and a settle
+// of a few hundred alerts got a thousand of them. Never written after they are made.
+top_level* make_shared_status(const char* text) {
+    auto* t = new top_level;
+    t->value.kind = redis_reply::type::status;
+    t->value.str = text;
+    t->head.type = REDIS_REPLY_STATUS;
+    t->head.str = const_cast<char*>(t->value.str.c_str());
+    t->head.len = t->value.str.size();
+    return t;
+}
+top_level* const queued_reply = make_shared_status("QUEUED");
+top_level* const ok_reply = make_shared_status("OK");
+
+bool is_shared(const void* object) { return object == queued_reply || object == ok_reply; }
 
 // Where a task's value goes: a new top-level object, or its place in the parent array (sized when
 // the array was created, so the place does not move).
@@ -46,6 +64,11 @@ void mark(const redisReadTask* task, void* object, const redis_reply& r) {
 
 // A null answer is hiredis's out-of-memory: nothing may throw into C.
 void* create_string(const redisReadTask* task, char* s, size_t len) {
+    if (task->parent == nullptr && task->type == REDIS_REPLY_STATUS) {
+        const std::string_view text(s, len);
+        if (text == "QUEUED") return queued_reply;
+        if (text == "OK") return ok_reply;
+    }
     void* object = nullptr;
     redis_reply* r = place(task, object);
     if (r == nullptr) return nullptr;
@@ -97,7 +120,9 @@ void* create_nil(const redisReadTask* task) {
 }
 
 // hiredis frees top-level objects only (a nested one lives in its parent's elements).
-void free_object(void* object) { delete static_cast<top_level*>(object); }
+void free_object(void* object) {
+    if (!is_shared(object)) delete static_cast<top_level*>(object);
+}
 
 redisReplyObjectFunctions functions{create_string, create_array, create_integer, create_nil, free_object};
 
@@ -105,6 +130,9 @@ redisReplyObjectFunctions functions{create_string, create_array, create_integer,
 
 redisReplyObjectFunctions* reply_functions() { return &functions; }
 
-redis_reply take_reply(void* built) { return std::move(static_cast<top_level*>(built)->value); }
+redis_reply take_reply(void* built) {
+    if (is_shared(built)) return static_cast<top_level*>(built)->value;  // a copy: the shared one stays
+    return std::move(static_cast<top_level*>(built)->value);
+}
 
 }  // namespace cowin::state

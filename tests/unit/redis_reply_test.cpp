@@ -107,6 +107,33 @@ TEST(redis_reply, a_top_level_reply_reads_as_hiredis_own_too) {
     reply_functions()->freeObject(reply);
 }
 
+// A transaction's "OK" and "QUEUED" answers are shared objects, not built each time: taking one
+// must leave it whole for the next, freeing one must not free it, and hiredis's own view of it
+// must say what it is. Other status answers are built as before.
+TEST(redis_reply, shared_status_answers_stay_whole_however_often_they_are_taken) {
+    const std::string bytes = "+OK\r\n+QUEUED\r\n+QUEUED\r\n+OK\r\n+PONG\r\n+QUEUED\r\n";
+    for (int pass = 0; pass < 2; ++pass) {
+        const auto got = read_all(bytes, 1);
+        ASSERT_EQ(got.size(), 6u);
+        const char* want[] = {"OK", "QUEUED", "QUEUED", "OK", "PONG", "QUEUED"};
+        for (std::size_t i = 0; i < got.size(); ++i) {
+            EXPECT_EQ(got[i].kind, redis_reply::type::status) << i;
+            EXPECT_EQ(got[i].str, want[i]) << i;
+        }
+    }
+    auto r = make_reader();
+    ASSERT_EQ(redisReaderFeed(r.get(), bytes.data(), 14), REDIS_OK);  // "+OK" and "+QUEUED"
+    for (const char* want : {"OK", "QUEUED"}) {
+        void* reply = nullptr;
+        ASSERT_EQ(redisReaderGetReply(r.get(), &reply), REDIS_OK);
+        ASSERT_NE(reply, nullptr);
+        const auto* as_hiredis = static_cast<const redisReply*>(reply);
+        EXPECT_EQ(as_hiredis->type, REDIS_REPLY_STATUS);
+        EXPECT_EQ(std::string(as_hiredis->str, as_hiredis->len), want);
+        reply_functions()->freeObject(reply);
+    }
+}
+
 TEST(redis_reply, bytes_that_are_not_resp_are_refused_and_what_was_built_is_freed) {
     // An array cut short by garbage, two levels down.
     for (const std::string& bytes : {std::string("*2\r\n*2\r\n$3\r\nabc\r\n!bad\r\n"), std::string("*1\r\n$x\r\n"),

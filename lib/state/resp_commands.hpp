@@ -1,0 +1,48 @@
+#pragma once
+// Commands written straight into the RESP they are sent as (each an array of bulk strings), for
+// batches built per attempt: a vector of strings per command cost an allocation for nearly every
+// part (keys, ids, the audit fields) and a second pass to write them out.
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cowin::state {
+
+class resp_commands {
+public:
+    /// A whole command.
+    void add(std::initializer_list<std::string_view> parts);
+    /// A command of `parts` arguments, written by as many arg() calls; it ends with its last.
+    void begin(std::size_t parts);
+    void arg(std::string_view part);
+    void arg(std::int64_t number);
+    /// Several arguments of the command being written.
+    void args(std::initializer_list<std::string_view> parts);
+    /// One argument made of `pieces` end to end (a key: the prefix, then the name).
+    void arg_joined(std::initializer_list<std::string_view> pieces);
+
+    /// Whole commands so far.
+    std::size_t size() const { return ends_.size(); }
+    bool empty() const { return ends_.empty() && left_ == 0; }
+    /// No command is half written (a begin() without all its arguments).
+    bool complete() const { return left_ == 0; }
+    const std::string& wire() const { return wire_; }
+    /// Where each command ends in wire().
+    const std::vector<std::size_t>& ends() const { return ends_; }
+
+private:
+    void header(char lead, std::size_t n);
+    void ended();
+    std::string wire_;
+    std::vector<std::size_t> ends_;
+    std::size_t left_ = 0;  ///< arguments the command being written still needs
+};
+
+/// `commands` written out, each a vector of its parts; none may be empty.
+resp_commands resp_of(const std::vector<std::vector<std::string>>& commands);
+
+}  // namespace cowin::state
