@@ -269,9 +269,9 @@ void worker::release(const std::string& host) {
     if (--h.busy == 0) hosts_.erase(it);
 }
 
-void worker::report(const alert& a, const outcome& o, std::string settled) {
+void worker::report(const alert& a, const outcome& o, std::string_view settled) {
     if (!on_attempt) return;
-    attempt_report r{a, o, std::move(settled), std::chrono::milliseconds(now_ms() - a.detected_ms)};
+    const attempt_report r{a, o, settled, std::chrono::milliseconds(now_ms() - a.detected_ms)};
     on_attempt(r);
 }
 

@@ -16,6 +16,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "delivery/outbox.hpp"
@@ -39,11 +40,12 @@ struct worker_settings {
     std::chrono::milliseconds forget_after = std::chrono::hours(1);
 };
 
-/// What one attempt came to, for the demo's live line and for tests.
+/// What one attempt came to, for the demo's live line and for tests. Valid during the call only
+/// (it refers to the worker's own copies, not copies of its own: this is told once per delivery).
 struct attempt_report {
-    alert a;
-    outcome result;
-    std::string settled;  ///< "delivered", "retry", "dead", "expired", "gone", "dropped"
+    const alert& a;
+    const outcome& result;
+    std::string_view settled;  ///< "delivered", "retry", "dead", "expired", "gone", "dropped"
     std::chrono::milliseconds since_detection{0};
 };
 
@@ -102,7 +104,7 @@ private:
     boost::asio::awaitable<void> settle(const taken& t, alert a, outcome o);
     boost::asio::awaitable<void> acquire(const std::string& host);
     void release(const std::string& host);
-    void report(const alert& a, const outcome& o, std::string settled);
+    void report(const alert& a, const outcome& o, std::string_view settled);
     bool gone_locally(const std::string& consumer) const;
 
     outbox& box_;

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cowin::http {
@@ -37,7 +38,7 @@ struct response {
     failure error = failure::none;
     std::string error_text;  ///< for logs
     int status = 0;
-    std::map<std::string, std::string> headers;  ///< lower-case names
+    std::map<std::string, std::string, std::less<>> headers;  ///< lower-case names
     /// Decoded body. Its capacity leaves simdjson's padding after the bytes (see padded()).
     std::string body;
     std::size_t wire_bytes = 0;  ///< as received, before gzip decoding
@@ -45,9 +46,10 @@ struct response {
     std::chrono::steady_clock::time_point received{};
 
     bool ok() const { return error == failure::none; }
-    std::string header(const std::string& name) const {
+    /// The value of header `name` (lower case), or empty.
+    std::string_view header(std::string_view name) const {
         auto it = headers.find(name);
-        return it == headers.end() ? std::string{} : it->second;
+        return it == headers.end() ? std::string_view{} : std::string_view(it->second);
     }
 };
 

@@ -75,9 +75,9 @@ response finish_response(boost::beast::http::response<boost::beast::http::string
         failed.error_text = "status " + std::to_string(out.status) + " is not an HTTP status";
         return failed;
     }
-    for (const auto& f : res) out.headers[util::to_lower_ascii(f.name_string())] = std::string(f.value());
+    for (const auto& f : res) out.headers.insert_or_assign(util::to_lower_ascii(f.name_string()), std::string(f.value()));
     out.wire_bytes = res.body().size();
-    const std::string encoding = out.header("content-encoding");
+    const std::string_view encoding = out.header("content-encoding");
     if (encoding == "gzip" || encoding == "deflate") {
         std::string decoded;
         if (!gunzip(res.body(), decoded, body_limit)) {

@@ -5,8 +5,12 @@
 namespace cowin::util {
 
 std::string to_lower_ascii(std::string_view s) {
+    // Not std::tolower: that asks the locale for every byte (it showed in the worker's profile, run
+    // once per header of every answer), and a locale's idea of a letter is not ASCII's.
     std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
     return out;
 }
 

@@ -72,7 +72,7 @@ public:
         metrics::describe_all(metrics_);
         worker_.on_attempt = [this](const attempt_report& r) {
             std::lock_guard lock(m_);
-            reports_.push_back(r);
+            reports_.push_back(seen{r.a, r.result, std::string(r.settled), r.since_detection});
             cv_.notify_all();
         };
         thread_ = std::thread([this] {
@@ -166,7 +166,7 @@ public:
     }
     std::size_t count(const std::string& sub, const std::string& how) {
         std::lock_guard lock(m_);
-        return static_cast<std::size_t>(std::count_if(reports_.begin(), reports_.end(), [&](const attempt_report& r) {
+        return static_cast<std::size_t>(std::count_if(reports_.begin(), reports_.end(), [&](const seen& r) {
             return r.a.subscription_id == sub && r.settled == how;
         }));
     }
@@ -249,7 +249,14 @@ private:
     std::thread thread_;
     std::mutex m_;
     std::condition_variable cv_;
-    std::vector<attempt_report> reports_;
+    // An attempt_report refers to the worker's own objects for the call only: kept as copies.
+    struct seen {
+        alert a;
+        outcome result;
+        std::string settled;
+        std::chrono::milliseconds since_detection;
+    };
+    std::vector<seen> reports_;
 };
 
 struct telegram_log {
