@@ -10,6 +10,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <iterator>
@@ -26,6 +27,18 @@ using namespace std::chrono_literals;
 namespace {
 std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Each channel's label set, made once: the counters are touched for every delivery.
+const std::string& labels_of(channel c) {
+    static const std::array<std::string, 4> made = [] {
+        std::array<std::string, 4> out;
+        for (auto ch : {channel::webhook, channel::telegram, channel::sms, channel::log}) {
+            out[static_cast<std::size_t>(ch)] = metrics::labels({{"channel", to_string(ch)}});
+        }
+        return out;
+    }();
+    return made[static_cast<std::size_t>(c)];
 }
 }  // namespace
 
@@ -343,8 +356,8 @@ net::awaitable<void> worker::expire(const taken& t, const alert& a) {
     const std::string ch(to_string(a.via));
     audit_record note{a.id, a.subscription_id, ch, std::string("expired"), std::string(), now_ms(), std::string()};
     co_await box_.dead(t.where(), t.blob, "expired", std::move(note));
-    metrics_.add("alerts_expired_total", metrics::labels({{"channel", ch}}));
-    metrics_.add("alerts_dead_lettered_total", metrics::labels({{"channel", ch}}));
+    metrics_.add("alerts_expired_total", labels_of(a.via));
+    metrics_.add("alerts_dead_lettered_total", labels_of(a.via));
     report(a, {}, "expired");
 }
 
@@ -398,51 +411,50 @@ net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::recor
     }
 }
 
-net::awaitable<void> worker::settle(const taken& t, alert a, outcome o) {
-    const std::string ch(to_string(a.via));
-    const auto ls = metrics::labels({{"channel", ch}});
-    ++a.attempt;
-    audit_record note{a.id, a.subscription_id, ch, std::string(o.what == outcome::kind::delivered ? "delivered" : "failed"),
-                      o.detail, now_ms(), std::string()};
-    switch (o.what) {
-        case outcome::kind::delivered: {
-            co_await box_.done(t.where(), std::move(note));
-            metrics_.add("alerts_delivered_total", ls);
-            metrics_.observe("delivery_latency_seconds", ls, static_cast<double>(now_ms() - a.detected_ms) / 1000.0);
-            report(a, o, "delivered");
-            co_return;
-        }
-        case outcome::kind::gone: {
-            co_await subs_.deactivate(a.subscription_id, o.detail);
-            a.last_error = o.detail;
-            co_await box_.dead(t.where(), encode(a), "gone: " + o.detail, std::move(note));
-            metrics_.add("alerts_failed_total", ls);
-            metrics_.add("alerts_dead_lettered_total", ls);
-            report(a, o, "gone");
-            co_return;
-        }
-        case outcome::kind::retry: break;
+// `a` is left as taken: only a failed attempt needs a copy (its count and last error go back into
+// the outbox with it), and a delivered one, nearly every one, copies nothing.
+net::awaitable<void> worker::settle(const taken& t, const alert& a, const outcome& o) {
+    const std::string_view ch = to_string(a.via);
+    const std::string& ls = labels_of(a.via);
+    audit_record note{a.id, a.subscription_id, std::string(ch),
+                      std::string(o.what == outcome::kind::delivered ? "delivered" : "failed"), o.detail, now_ms(), std::string()};
+    if (o.what == outcome::kind::delivered) {
+        co_await box_.done(t.where(), std::move(note));
+        metrics_.add("alerts_delivered_total", ls);
+        metrics_.observe("delivery_latency_seconds", ls, static_cast<double>(now_ms() - a.detected_ms) / 1000.0);
+        report(a, o, "delivered");
+        co_return;
+    }
+    alert next = a;
+    ++next.attempt;
+    next.last_error = o.detail;
+    if (o.what == outcome::kind::gone) {
+        co_await subs_.deactivate(a.subscription_id, o.detail);
+        co_await box_.dead(t.where(), encode(next), "gone: " + o.detail, std::move(note));
+        metrics_.add("alerts_failed_total", ls);
+        metrics_.add("alerts_dead_lettered_total", ls);
+        report(next, o, "gone");
+        co_return;
     }
     // Counted once recorded: a settle that fails is tried again and must not count twice.
-    a.last_error = o.detail;
     std::uniform_real_distribution<double> jitter(0.0, 1.0);
-    const auto delay = next_delay(settings_.retry_schedule, a.attempt, o.retry_after, jitter(rng_));
+    const auto delay = next_delay(settings_.retry_schedule, next.attempt, o.retry_after, jitter(rng_));
     if (!delay) {
-        log_.warning("alert ", a.id, " for ", a.subscription_id, " by ", ch, ": giving up after ", a.attempt,
+        log_.warning("alert ", a.id, " for ", a.subscription_id, " by ", ch, ": giving up after ", next.attempt,
                      " attempts; last: ", o.detail);
-        co_await box_.dead(t.where(), encode(a), "gave up after " + std::to_string(a.attempt) + " attempts: " + o.detail,
+        co_await box_.dead(t.where(), encode(next), "gave up after " + std::to_string(next.attempt) + " attempts: " + o.detail,
                            std::move(note));
         metrics_.add("alerts_failed_total", ls);
         metrics_.add("alerts_dead_lettered_total", ls);
-        report(a, o, "dead");
+        report(next, o, "dead");
         co_return;
     }
-    log_.info("alert ", a.id, " for ", a.subscription_id, " by ", ch, ": attempt ", a.attempt, " failed (", o.detail,
+    log_.info("alert ", a.id, " for ", a.subscription_id, " by ", ch, ": attempt ", next.attempt, " failed (", o.detail,
               "); next in ", delay->count(), " ms");
-    co_await box_.later(t.where(), encode(a), now_ms() + delay->count(), std::move(note));
+    co_await box_.later(t.where(), encode(next), now_ms() + delay->count(), std::move(note));
     metrics_.add("alerts_failed_total", ls);
     metrics_.add("alerts_retried_total", ls);
-    report(a, o, "retry");
+    report(next, o, "retry");
 }
 
 }  // namespace cowin::delivery

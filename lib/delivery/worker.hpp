@@ -42,6 +42,7 @@ struct worker_settings {
 
 /// What one attempt came to, for the demo's live line and for tests. Valid during the call only
 /// (it refers to the worker's own copies, not copies of its own: this is told once per delivery).
+/// After a failed attempt `a` is the alert as it goes back: its attempt count and last error updated.
 struct attempt_report {
     const alert& a;
     const outcome& result;
@@ -101,7 +102,7 @@ private:
     bool expired(const alert& a) const;
     void hold_beyond_room(std::vector<taken>& batch);
     boost::asio::awaitable<void> expire(const taken& t, const alert& a);
-    boost::asio::awaitable<void> settle(const taken& t, alert a, outcome o);
+    boost::asio::awaitable<void> settle(const taken& t, const alert& a, const outcome& o);
     boost::asio::awaitable<void> acquire(const std::string& host);
     void release(const std::string& host);
     void report(const alert& a, const outcome& o, std::string_view settled);

@@ -67,19 +67,29 @@ void registry::describe(std::string name, std::string help, kind k, std::vector<
     f.bounds = std::move(bounds);
 }
 
-registry::family& registry::get(const std::string& name) {
+registry::family& registry::get(std::string_view name) {
     auto it = families_.find(name);
-    if (it == families_.end()) throw std::logic_error("metric " + name + " was not described");
+    if (it == families_.end()) throw std::logic_error("metric " + std::string(name) + " was not described");
     return it->second;
 }
 
-void registry::add(const std::string& name, const std::string& label_set, double v) { get(name).values[label_set] += v; }
-void registry::set(const std::string& name, const std::string& label_set, double v) { get(name).values[label_set] = v; }
-void registry::clear(const std::string& name) { get(name).values.clear(); }
+namespace {
+// The series of `label_set`, made when first seen.
+template <class Map>
+typename Map::mapped_type& series(Map& m, std::string_view label_set) {
+    auto it = m.find(label_set);
+    if (it == m.end()) it = m.emplace(std::string(label_set), typename Map::mapped_type{}).first;
+    return it->second;
+}
+}  // namespace
 
-void registry::observe(const std::string& name, const std::string& label_set, double v) {
+void registry::add(std::string_view name, std::string_view label_set, double v) { series(get(name).values, label_set) += v; }
+void registry::set(std::string_view name, std::string_view label_set, double v) { series(get(name).values, label_set) = v; }
+void registry::clear(std::string_view name) { get(name).values.clear(); }
+
+void registry::observe(std::string_view name, std::string_view label_set, double v) {
     family& f = get(name);
-    histogram_series& h = f.histograms[label_set];
+    histogram_series& h = series(f.histograms, label_set);
     if (h.counts.empty()) h.counts.assign(f.bounds.size(), 0);
     for (std::size_t i = 0; i < f.bounds.size(); ++i) {
         if (v <= f.bounds[i]) {
@@ -91,7 +101,7 @@ void registry::observe(const std::string& name, const std::string& label_set, do
     h.sum += v;
 }
 
-double registry::total(const std::string& name) const {
+double registry::total(std::string_view name) const {
     auto it = families_.find(name);
     if (it == families_.end()) return 0;
     double sum = 0;

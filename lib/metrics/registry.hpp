@@ -24,13 +24,15 @@ public:
     /// Declares a metric (name without the cowin_notifier_ prefix). Histograms take their bucket bounds.
     void describe(std::string name, std::string help, kind k, std::vector<double> bounds = {});
 
-    void add(const std::string& name, const std::string& label_set = "", double v = 1);
-    void set(const std::string& name, const std::string& label_set, double v);
-    void observe(const std::string& name, const std::string& label_set, double v);
+    // Names and label sets are looked up, not copied (these run for every delivery): a string is
+    // made only for a series seen the first time.
+    void add(std::string_view name, std::string_view label_set = "", double v = 1);
+    void set(std::string_view name, std::string_view label_set, double v);
+    void observe(std::string_view name, std::string_view label_set, double v);
     /// The sum over every label set of a counter or gauge (0 when unknown), for status lines.
-    double total(const std::string& name) const;
+    double total(std::string_view name) const;
     /// Drops every series of a gauge (before a collector sets the current ones).
-    void clear(const std::string& name);
+    void clear(std::string_view name);
 
     /// Runs before every render(), to refresh gauges from their owners.
     void collect(std::function<void(registry&)> f) { collectors_.push_back(std::move(f)); }
@@ -49,12 +51,12 @@ private:
         std::string help;
         kind type = kind::counter;
         std::vector<double> bounds;
-        std::map<std::string, double> values;
-        std::map<std::string, histogram_series> histograms;
+        std::map<std::string, double, std::less<>> values;
+        std::map<std::string, histogram_series, std::less<>> histograms;
     };
-    family& get(const std::string& name);
+    family& get(std::string_view name);
 
-    std::map<std::string, family> families_;
+    std::map<std::string, family, std::less<>> families_;
     std::vector<std::function<void(registry&)>> collectors_;
 };
 
