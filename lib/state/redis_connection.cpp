@@ -127,6 +127,12 @@ struct pending {
     }
 };
 
+std::vector<redis_result> failed_all(std::size_t n, const char* why) {
+    std::vector<redis_result> out(n);
+    for (auto& r : out) r.failure = why;
+    return out;
+}
+
 void on_reply(redisAsyncContext*, void* reply, void* privdata) {
     auto* p = static_cast<std::shared_ptr<pending>*>(privdata);
     redis_result r;
@@ -276,27 +282,7 @@ net::awaitable<redis_result> redis_connection::answer_of(std::string wire, std::
 
 net::awaitable<std::vector<redis_result>> redis_connection::pipeline(std::vector<std::vector<std::string>> commands,
                                                                      std::chrono::milliseconds timeout) {
-    auto st = state_;
-    if (commands.empty()) co_return std::vector<redis_result>{};
-    if (st->ac == nullptr || !st->is_connected) {
-        std::vector<redis_result> out(commands.size());
-        for (auto& r : out) r.failure = "not connected to Redis";
-        co_return out;
-    }
-    net::steady_timer timer(st->ex, timeout);
-    // Shared with the callbacks, which may outlive this frame after a timeout.
-    struct batch {
-        std::vector<redis_result> results;
-        std::vector<bool> answered;
-        std::size_t left = 0;
-        net::steady_timer* timer = nullptr;
-    };
-    auto b = std::make_shared<batch>();
-    b->results.resize(commands.size());
-    b->answered.assign(commands.size(), false);
-    b->left = commands.size();
-    b->timer = &timer;
-    // An empty command is written as nothing (an array of none) and answered here, not sent.
+    // An empty command is written as nothing and answered without being sent.
     resp_commands encoded;
     std::vector<std::size_t> ends;
     ends.reserve(commands.size());
@@ -307,35 +293,102 @@ net::awaitable<std::vector<redis_result>> redis_connection::pipeline(std::vector
         }
         ends.push_back(encoded.wire().size());
     }
-    const std::string& wire = encoded.wire();
-    for (std::size_t i = 0, start = 0; i < commands.size(); start = ends[i], ++i) {
-        auto p = std::make_shared<pending>();
-        p->done = [b, i](redis_result r) {
-            b->results[i] = std::move(r);
-            b->answered[i] = true;
-            if (--b->left == 0 && b->timer != nullptr) b->timer->cancel();
-        };
-        auto* priv = new std::shared_ptr<pending>(p);
-        if (commands[i].empty() ||
-            redisAsyncFormattedCommand(st->ac, on_reply, priv, wire.data() + start, ends[i] - start) != REDIS_OK) {
-            delete priv;
-            b->results[i].failure = commands[i].empty() ? "an empty command" : "Redis did not take the command";
-            b->answered[i] = true;
-            if (--b->left == 0) timer.cancel();
+    std::string wire = encoded.wire();
+    co_return co_await pipeline_of(std::move(wire), std::move(ends), timeout);
+}
+
+net::awaitable<std::vector<redis_result>> redis_connection::pipeline(resp_commands commands, std::chrono::milliseconds timeout) {
+    // One answer per command, the half-written one included.
+    if (!commands.complete()) co_return failed_all(commands.size() + 1, "a command half written");
+    auto [wire, ends] = std::move(commands).take();
+    co_return co_await pipeline_of(std::move(wire), std::move(ends), timeout);
+}
+
+namespace {
+
+// What a pipeline's callbacks share. They may run after its coroutine has returned (a timeout, or the
+// connection dropped later), so the last of the two to let go frees it. Each command's privdata is
+// its slot here: one allocation per batch, where a record, a shared pointer and a std::function per
+// command cost three (a batch of subscription lookups is one per alert).
+struct pipeline_batch {
+    struct slot {
+        pipeline_batch* batch;
+        std::size_t index;
+    };
+    std::vector<redis_result> results;
+    std::vector<slot> slots;  ///< sized once: hiredis holds pointers into it
+    std::vector<bool> answered;
+    std::size_t left = 0;         ///< answers the coroutine still waits for
+    std::size_t outstanding = 0;  ///< callbacks hiredis still holds
+    bool abandoned = false;       ///< the coroutine has let go
+    net::steady_timer* timer = nullptr;
+};
+
+void on_pipeline_reply(redisAsyncContext*, void* reply, void* privdata) {
+    auto* s = static_cast<pipeline_batch::slot*>(privdata);
+    pipeline_batch* b = s->batch;
+    if (!b->abandoned) {
+        redis_result& r = b->results[s->index];
+        if (reply == nullptr) {
+            r.failure = "connection to Redis lost: outcome unknown";
+        } else {
+            r.reply = take_reply(reply);
         }
+        b->answered[s->index] = true;
+        if (--b->left == 0 && b->timer != nullptr) b->timer->cancel();
+    }
+    if (--b->outstanding == 0 && b->abandoned) delete b;
+}
+
+// Lets go of the batch however the coroutine ends (returned, or destroyed while suspended).
+struct pipeline_release {
+    explicit pipeline_release(pipeline_batch* batch) : b(batch) {}
+    pipeline_release(const pipeline_release&) = delete;
+    pipeline_release& operator=(const pipeline_release&) = delete;
+    pipeline_batch* b;
+    ~pipeline_release() {
+        b->abandoned = true;
+        b->timer = nullptr;
+        if (b->outstanding == 0) delete b;
+    }
+};
+
+}  // namespace
+
+// Sends the commands of `wire` ending at `ends` (one of no bytes is answered "an empty command"
+// without being sent), each with its own callback, and waits for every answer or the timeout.
+net::awaitable<std::vector<redis_result>> redis_connection::pipeline_of(std::string wire, std::vector<std::size_t> ends,
+                                                                        std::chrono::milliseconds timeout) {
+    auto st = state_;
+    if (ends.empty()) co_return std::vector<redis_result>{};
+    if (st->ac == nullptr || !st->is_connected) co_return failed_all(ends.size(), "not connected to Redis");
+    net::steady_timer timer(st->ex, timeout);
+    auto* b = new pipeline_batch;
+    const pipeline_release release(b);
+    b->results.resize(ends.size());
+    b->answered.assign(ends.size(), false);
+    b->slots.resize(ends.size());
+    b->left = ends.size();
+    b->timer = &timer;
+    for (std::size_t i = 0, start = 0; i < ends.size(); start = ends[i], ++i) {
+        b->slots[i].batch = b;
+        b->slots[i].index = i;
+        const bool empty = ends[i] == start;
+        if (!empty && redisAsyncFormattedCommand(st->ac, on_pipeline_reply, &b->slots[i], wire.data() + start, ends[i] - start) == REDIS_OK) {
+            ++b->outstanding;
+            continue;
+        }
+        b->results[i].failure = empty ? "an empty command" : "Redis did not take the command";
+        b->answered[i] = true;
+        --b->left;
     }
     if (b->left > 0) co_await timer.async_wait(net::as_tuple(net::use_awaitable));
-    b->timer = nullptr;
-    // Late answers are dropped: the callbacks only touch the shared batch.
-    if (b->left == 0) co_return std::move(b->results);
-    std::vector<redis_result> out(b->results.size());
+    // Late answers are dropped: the callbacks only touch the batch, which outlives this frame.
+    std::vector<redis_result> out = std::move(b->results);
     for (std::size_t i = 0; i < out.size(); ++i) {
-        if (b->answered[i]) {
-            out[i] = std::move(b->results[i]);
-        } else {
-            out[i].failure = "Redis did not answer in time: outcome unknown";
-        }
+        if (!b->answered[i]) out[i].failure = "Redis did not answer in time: outcome unknown";
     }
+    b->results.assign(out.size(), redis_result{});  // where late answers land until the batch is freed
     co_return out;
 }
 

@@ -49,6 +49,8 @@ public:
     /// covers the whole batch.
     boost::asio::awaitable<std::vector<redis_result>> pipeline(std::vector<std::vector<std::string>> commands,
                                                                std::chrono::milliseconds timeout);
+    /// The same, for commands already written as RESP.
+    boost::asio::awaitable<std::vector<redis_result>> pipeline(resp_commands commands, std::chrono::milliseconds timeout);
     /// MULTI, `commands`, EXEC in one write, with only EXEC's answer waited for: the array of the
     /// commands' answers, or an error (EXECABORT when Redis refused one while queuing it, and then
     /// ran none). No callback per queued command, which a settle of many alerts would pay for each.
@@ -64,6 +66,8 @@ public:
 private:
     boost::asio::awaitable<redis_result> answer_of(std::string wire, std::vector<std::size_t> quiet,
                                                    std::chrono::milliseconds timeout);
+    boost::asio::awaitable<std::vector<redis_result>> pipeline_of(std::string wire, std::vector<std::size_t> ends,
+                                                                  std::chrono::milliseconds timeout);
     std::shared_ptr<state> state_;
 };
 

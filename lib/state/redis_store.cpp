@@ -358,10 +358,20 @@ net::awaitable<std::vector<redis_reply>> redis_store::run_pipeline(std::vector<s
                                                                    const char* what) {
     if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
     auto results = co_await conn_.pipeline(std::move(commands), timeout_ * 4);
+    co_return replies_of(std::move(results), what);
+}
+
+net::awaitable<std::vector<redis_reply>> redis_store::run_pipeline(resp_commands commands, const char* what) {
+    if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
+    auto results = co_await conn_.pipeline(std::move(commands), timeout_ * 4);
+    co_return replies_of(std::move(results), what);
+}
+
+std::vector<redis_reply> redis_store::replies_of(std::vector<redis_result> results, const char* what) {
     std::vector<redis_reply> out;
     out.reserve(results.size());
     for (auto& r : results) out.push_back(std::move(check(std::move(r), what).reply));
-    co_return out;
+    return out;
 }
 
 }  // namespace cowin::state

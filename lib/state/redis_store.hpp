@@ -47,6 +47,7 @@ public:
     boost::asio::awaitable<redis_reply> run(std::vector<std::string> command, const char* what);
     boost::asio::awaitable<std::vector<redis_reply>> run_pipeline(std::vector<std::vector<std::string>> commands,
                                                                  const char* what);
+    boost::asio::awaitable<std::vector<redis_reply>> run_pipeline(resp_commands commands, const char* what);
     /// MULTI, `commands`, EXEC (redis_connection::transaction): the commands' answers. Throws when
     /// Redis is unreachable, refused the transaction, or answered any command with an error.
     boost::asio::awaitable<redis_reply> run_transaction(std::vector<std::vector<std::string>> commands, const char* what);
@@ -73,6 +74,8 @@ public:
 
 private:
     redis_result check(redis_result r, const char* what);
+    /// Each answer checked (throws on the first failure).
+    std::vector<redis_reply> replies_of(std::vector<redis_result> results, const char* what);
     std::optional<stored_snapshot> loaded(const std::string& target, const redis_reply& r);
     boost::asio::awaitable<commit_outcome> commit_watched(std::string target, stored_snapshot next,
                                                          std::vector<std::string> alerts, outbox_claim claim);

@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cowin::state {
@@ -33,6 +34,8 @@ public:
     const std::string& wire() const { return wire_; }
     /// Where each command ends in wire().
     const std::vector<std::size_t>& ends() const { return ends_; }
+    /// wire() and ends(), moved out.
+    std::pair<std::string, std::vector<std::size_t>> take() && { return {std::move(wire_), std::move(ends_)}; }
 
 private:
     void header(char lead, std::size_t n);

@@ -31,10 +31,15 @@ std::vector<std::vector<std::string>> redis_repository::put_commands(const recor
     return out;
 }
 
-std::vector<std::vector<std::string>> redis_repository::get_commands(const std::vector<std::string>& ids) const {
-    std::vector<std::vector<std::string>> out;
-    out.reserve(ids.size());
-    for (const auto& id : ids) out.push_back({std::string("HGET"), key_of(id), id});
+// Written straight as RESP: a batch of deliveries looks up one record per alert.
+state::resp_commands redis_repository::get_commands(const std::vector<std::string>& ids) const {
+    state::resp_commands out;
+    for (const auto& id : ids) {
+        out.begin(3);
+        out.arg("HGET");
+        out.arg_joined({store_.prefix(), "subs:", bucket_of(id)});
+        out.arg(id);
+    }
     return out;
 }
 
@@ -61,7 +66,8 @@ net::awaitable<std::optional<record>> redis_repository::get(std::string id) {
 }
 
 net::awaitable<std::vector<std::optional<record>>> redis_repository::get_many(std::vector<std::string> ids) {
-    auto replies = co_await store_.run_pipeline(get_commands(ids), "HGET subscriptions");
+    auto commands = get_commands(ids);  // named: GCC 12 and temporaries in co_await
+    auto replies = co_await store_.run_pipeline(std::move(commands), "HGET subscriptions");
     std::vector<std::optional<record>> out;
     out.reserve(replies.size());
     for (const auto& r : replies) {

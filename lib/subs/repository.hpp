@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "state/resp_commands.hpp"
+
 #include "subs/index_entry.hpp"
 #include "subs/record.hpp"
 
@@ -69,7 +71,7 @@ public:
 private:
     std::vector<std::vector<std::string>> put_commands(const record& r) const;
     std::vector<std::vector<std::string>> remove_commands(const std::string& id) const;
-    std::vector<std::vector<std::string>> get_commands(const std::vector<std::string>& ids) const;
+    state::resp_commands get_commands(const std::vector<std::string>& ids) const;
     state::redis_store& store_;
 };
 
