@@ -217,7 +217,7 @@ net::awaitable<std::string> redis_connection::connect(std::string host, int port
 net::awaitable<redis_result> redis_connection::command(std::vector<std::string> args, std::chrono::milliseconds timeout) {
     if (args.empty()) co_return redis_result{"an empty command", {}};
     std::vector<std::vector<std::string>> one(1, std::move(args));
-    std::string wire = resp_of(one).wire();
+    std::string wire = resp_of(one).take().first;
     std::vector<std::size_t> quiet;
     co_return co_await answer_of(std::move(wire), std::move(quiet), timeout);
 }
@@ -293,7 +293,7 @@ net::awaitable<std::vector<redis_result>> redis_connection::pipeline(std::vector
         }
         ends.push_back(encoded.wire().size());
     }
-    std::string wire = encoded.wire();
+    std::string wire = std::move(encoded).take().first;
     co_return co_await pipeline_of(std::move(wire), std::move(ends), timeout);
 }
 

@@ -1,7 +1,9 @@
 #pragma once
-// Commands written straight into the RESP they are sent as (each an array of bulk strings), for
-// batches built per attempt: a vector of strings per command cost an allocation for nearly every
-// part (keys, ids, the audit fields) and a second pass to write them out.
+// Commands written straight into the RESP they are sent as (each an array of bulk strings), one
+// buffer for a whole pipeline or transaction. Not hiredis's formatter: that makes a string per
+// command, copied again into its output buffer (a commit is over a hundred commands). And not a
+// vector of strings per command where a batch is built per attempt (settles, subscription lookups):
+// that cost an allocation for nearly every part (keys, ids, the audit fields).
 
 #include <cstddef>
 #include <cstdint>
