@@ -139,7 +139,7 @@ net::awaitable<std::vector<std::optional<subs::record>>> worker::records_of(std:
     }
     std::vector<std::string> missing;
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (!found[i]) missing.push_back(ids[i]);
+        if (!found[i]) missing.push_back(std::move(ids[i]));  // ids is not read again
     }
     if (missing.empty()) co_return out;
     auto read = co_await subs_.get_many(std::move(missing));

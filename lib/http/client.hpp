@@ -8,10 +8,10 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cowin::http {
@@ -38,7 +38,9 @@ struct response {
     failure error = failure::none;
     std::string error_text;  ///< for logs
     int status = 0;
-    std::map<std::string, std::string, std::less<>> headers;  ///< lower-case names
+    /// Lower-case names, each once (a repeated header keeps its last value). A few per answer:
+    /// a flat list, where a map cost a node per header on every delivery's answer.
+    std::vector<std::pair<std::string, std::string>> headers;
     /// Decoded body. Its capacity leaves simdjson's padding after the bytes (see padded()).
     std::string body;
     std::size_t wire_bytes = 0;  ///< as received, before gzip decoding
@@ -48,8 +50,10 @@ struct response {
     bool ok() const { return error == failure::none; }
     /// The value of header `name` (lower case), or empty.
     std::string_view header(std::string_view name) const {
-        auto it = headers.find(name);
-        return it == headers.end() ? std::string_view{} : std::string_view(it->second);
+        for (const auto& [k, v] : headers) {
+            if (k == name) return v;
+        }
+        return {};
     }
 };
 

@@ -3,6 +3,8 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <iterator>
 #include <memory>
 
 #include <string>
@@ -75,7 +77,13 @@ response finish_response(boost::beast::http::response<boost::beast::http::string
         failed.error_text = "status " + std::to_string(out.status) + " is not an HTTP status";
         return failed;
     }
-    for (const auto& f : res) out.headers.insert_or_assign(util::to_lower_ascii(f.name_string()), std::string(f.value()));
+    out.headers.reserve(static_cast<std::size_t>(std::distance(res.begin(), res.end())));
+    for (const auto& f : res) {
+        std::string name = util::to_lower_ascii(f.name_string());
+        auto same = std::find_if(out.headers.begin(), out.headers.end(), [&](const auto& h) { return h.first == name; });
+        if (same != out.headers.end()) same->second = std::string(f.value());
+        else out.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
     out.wire_bytes = res.body().size();
     const std::string_view encoding = out.header("content-encoding");
     if (encoding == "gzip" || encoding == "deflate") {

@@ -6,6 +6,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -35,6 +36,17 @@ TEST(http_response, headers_are_lower_case_and_the_body_is_padded) {
     EXPECT_EQ(r.header("retry-after"), "120");
     EXPECT_EQ(r.body, "{}");
     EXPECT_GE(r.body.capacity(), r.body.size() + body_padding);
+}
+
+// A header sent twice, in any case, is one header holding its last value: a receiver that says
+// Retry-After twice is judged by what it said last, and the lookup never sees two.
+TEST(http_response, a_repeated_header_keeps_its_last_value_once) {
+    auto r = finish("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 5\r\nX-A: 1\r\nretry-AFTER: 30\r\nContent-Length: 0\r\n\r\n");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r.header("retry-after"), "30");
+    EXPECT_EQ(r.header("x-a"), "1");
+    EXPECT_EQ(r.header("Retry-After"), "");  // names are looked up lower-case
+    EXPECT_EQ(std::count_if(r.headers.begin(), r.headers.end(), [](const auto& h) { return h.first == "retry-after"; }), 1);
 }
 
 TEST(http_response, a_body_that_does_not_gunzip_is_a_protocol_error) {
