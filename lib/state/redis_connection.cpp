@@ -12,7 +12,6 @@
 #include <hiredis/hiredis.h>
 #include <sys/ioctl.h>
 
-#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <optional>
@@ -222,15 +221,6 @@ net::awaitable<redis_result> redis_connection::command(std::vector<std::string> 
     co_return co_await answer_of(std::move(wire), std::move(quiet), timeout);
 }
 
-net::awaitable<redis_result> redis_connection::transaction(std::vector<std::vector<std::string>> commands,
-                                                           std::chrono::milliseconds timeout) {
-    if (std::any_of(commands.begin(), commands.end(), [](const std::vector<std::string>& c) { return c.empty(); })) {
-        co_return redis_result{"an empty command", {}};
-    }
-    resp_commands encoded = resp_of(commands);
-    co_return co_await transaction(std::move(encoded), timeout);
-}
-
 net::awaitable<redis_result> redis_connection::transaction(resp_commands commands, std::chrono::milliseconds timeout) {
     if (!commands.complete()) co_return redis_result{"a command half written", {}};
     std::string wire;
@@ -287,10 +277,7 @@ net::awaitable<std::vector<redis_result>> redis_connection::pipeline(std::vector
     std::vector<std::size_t> ends;
     ends.reserve(commands.size());
     for (const auto& c : commands) {
-        if (!c.empty()) {
-            encoded.begin(c.size());
-            for (const auto& a : c) encoded.arg(a);
-        }
+        if (!c.empty()) encoded.add(c);
         ends.push_back(encoded.wire().size());
     }
     std::string wire = std::move(encoded).take().first;

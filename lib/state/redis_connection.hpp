@@ -54,9 +54,6 @@ public:
     /// MULTI, `commands`, EXEC in one write, with only EXEC's answer waited for: the array of the
     /// commands' answers, or an error (EXECABORT when Redis refused one while queuing it, and then
     /// ran none). No callback per queued command, which a settle of many alerts would pay for each.
-    boost::asio::awaitable<redis_result> transaction(std::vector<std::vector<std::string>> commands,
-                                                     std::chrono::milliseconds timeout);
-    /// The same, for commands already written as RESP.
     boost::asio::awaitable<redis_result> transaction(resp_commands commands, std::chrono::milliseconds timeout);
     bool connected() const;
     void disconnect();

@@ -57,12 +57,14 @@ void resp_commands::add(std::initializer_list<std::string_view> parts) {
     args(parts);
 }
 
+void resp_commands::add(const std::vector<std::string>& parts) {
+    begin(parts.size());
+    for (const auto& p : parts) arg(p);
+}
+
 resp_commands resp_of(const std::vector<std::vector<std::string>>& commands) {
     resp_commands out;
-    for (const auto& c : commands) {
-        out.begin(c.size());
-        for (const auto& a : c) out.arg(a);
-    }
+    for (const auto& c : commands) out.add(c);
     return out;
 }
 

@@ -19,6 +19,7 @@ class resp_commands {
 public:
     /// A whole command.
     void add(std::initializer_list<std::string_view> parts);
+    void add(const std::vector<std::string>& parts);
     /// A command of `parts` arguments, written by as many arg() calls; it ends with its last.
     void begin(std::size_t parts);
     void arg(std::string_view part);

@@ -113,6 +113,38 @@ TEST(redis_connection, a_pipeline_past_its_time_drops_the_late_answers_and_the_c
     EXPECT_EQ(result, 1);
 }
 
+// Commands handed over half written (a begin() short of its arguments) are refused whole, as a
+// pipeline and as a transaction: nothing reaches Redis, which would read the next command as the
+// missing argument, and the connection stays in step.
+TEST(redis_connection, half_written_commands_are_refused_and_nothing_is_sent) {
+    test::redis_server redis;
+    auto half = [] {
+        state::resp_commands c;
+        c.add({"SET", "h", "1"});
+        c.begin(2);
+        c.arg("GET");
+        return c;
+    };
+    state::resp_commands as_pipeline = half(), as_transaction = half(), check;
+    check.add({"EXISTS", "h"});
+    int result = test::run_coroutine<int>([&](net::any_io_executor ex) -> net::awaitable<int> {
+        redis_connection c(ex);
+        EXPECT_EQ(co_await c.connect("127.0.0.1", redis.port(), "", 0, 5s), "");
+        auto p = co_await c.pipeline(std::move(as_pipeline), 5s);
+        EXPECT_EQ(p.size(), 2u);  // one answer per command, the half-written one included
+        for (const auto& r : p) EXPECT_EQ(r.failure, "a command half written");
+        auto t = co_await c.transaction(std::move(as_transaction), 5s);
+        EXPECT_EQ(t.failure, "a command half written");
+        auto e = co_await c.pipeline(std::move(check), 5s);
+        EXPECT_EQ(e.size(), 1u);
+        if (e.size() == 1) {
+            EXPECT_EQ(e[0].reply.integer, 0);  // the SET before it was not sent either
+        }
+        co_return 1;
+    });
+    EXPECT_EQ(result, 1);
+}
+
 // What a transaction throws ("" when it does not).
 net::awaitable<std::string> transaction_error(redis_store& store, std::vector<std::vector<std::string>> commands) {
     try {
