@@ -31,6 +31,7 @@ std::int64_t now_ms() {
 
 // Each channel's label set, made once: the counters are touched for every delivery.
 const std::string& labels_of(channel c) {
+    static_assert(static_cast<int>(channel::log) == 3, "one label set per channel: a new channel needs its own here");
     static const std::array<std::string, 4> made = [] {
         std::array<std::string, 4> out;
         for (auto ch : {channel::webhook, channel::telegram, channel::sms, channel::log}) {
