@@ -30,6 +30,7 @@ struct redis_connection::state : std::enable_shared_from_this<redis_connection::
     net::posix::stream_descriptor sd;
     bool reading = false, writing = false, read_waiting = false, write_waiting = false, write_posted = false;
     bool is_connected = false;
+    bool write_at_once = false;
     std::string last_error;
     /// Completion of the pending connect, if any.
     std::function<void(std::string)> on_connect;
@@ -73,6 +74,14 @@ struct redis_connection::state : std::enable_shared_from_this<redis_connection::
             redisAsyncHandleWrite(self->ac);
             self->wait_write();  // only if hiredis still has bytes to write
         });
+    }
+    // What was just handed to hiredis goes out now, not at the end of this turn of the loop: on a
+    // connection whose every round trip is waited on (the commit), whatever else is queued in the
+    // turn would otherwise run first, and take the write's place on the path to an alert.
+    void flush() {
+        if (!write_at_once || !is_connected || !writing || ac == nullptr) return;
+        redisAsyncHandleWrite(ac);  // may fail and disconnect: the callbacks then answer "outcome unknown"
+        wait_write();               // only if hiredis still has bytes to write
     }
     void cleanup() {
         // hiredis closes the socket itself.
@@ -146,7 +155,9 @@ void on_reply(redisAsyncContext*, void* reply, void* privdata) {
 
 }  // namespace
 
-redis_connection::redis_connection(net::any_io_executor ex) : state_(std::make_shared<state>(std::move(ex))) {}
+redis_connection::redis_connection(net::any_io_executor ex, writes w) : state_(std::make_shared<state>(std::move(ex))) {
+    state_->write_at_once = w == writes::at_once;
+}
 
 redis_connection::~redis_connection() { disconnect(); }
 
@@ -261,7 +272,8 @@ net::awaitable<redis_result> redis_connection::answer_of(std::string wire, std::
         delete priv;
         co_return redis_result{"Redis did not take the command", {}};
     }
-    co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    st->flush();  // a write that fails here answers at once: then there is nothing to wait for
+    if (!outcome) co_await timer.async_wait(net::as_tuple(net::use_awaitable));
     if (!outcome) {
         // The answer may still come; it is dropped then (the pending record stays alive until it does).
         p->completed = true;
@@ -369,6 +381,7 @@ net::awaitable<std::vector<redis_result>> redis_connection::pipeline_of(std::str
         b->answered[i] = true;
         --b->left;
     }
+    st->flush();
     if (b->left > 0) co_await timer.async_wait(net::as_tuple(net::use_awaitable));
     // Late answers are dropped: the callbacks only touch the batch, which outlives this frame.
     std::vector<redis_result> out = std::move(b->results);

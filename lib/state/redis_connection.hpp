@@ -36,7 +36,11 @@ struct redis_result {
 
 class redis_connection {
 public:
-    explicit redis_connection(boost::asio::any_io_executor ex);
+    /// batched: what is sent in one turn of the event loop goes in one write at its end (fewer system
+    /// calls when many coroutines share the connection). at_once: each command or batch is written as
+    /// it is issued, for a connection on the path to an alert.
+    enum class writes { batched, at_once };
+    explicit redis_connection(boost::asio::any_io_executor ex, writes w = writes::batched);
     ~redis_connection();
     redis_connection(const redis_connection&) = delete;
     redis_connection& operator=(const redis_connection&) = delete;

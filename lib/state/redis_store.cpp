@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "state/snapshot_codec.hpp"
+#include "state/entry_delta.hpp"
 #include "state/stream_entries.hpp"
 
 namespace cowin::state {
@@ -17,7 +18,8 @@ using namespace std::chrono_literals;
 // atomic with the alerts it takes; under pcall, because a group not created yet (no worker has
 // started) must not fail a commit whose writes are already made. Answers 0, or 1 then per claimed
 // entry: its id, which of the commit's entries it is (1 for the first; 0 when it is an older entry)
-// and, for an older entry only, the alerts it holds (the caller has its own).
+// and, for an older entry only, its fields (the caller has its own alerts). Alerts after an entry's
+// first come as their differences from it (entry_delta.hpp), and the script names them so.
 const char* redis_store::commit_script() {
     return "local cur = redis.call('HGET', KEYS[1], 'fp')\n"
            "if (cur or '0') ~= ARGV[1] then return 0 end\n"
@@ -28,9 +30,10 @@ const char* redis_store::commit_script() {
            "for i = 8, #ARGV, per do\n"
            "  local fields = {}\n"
            "  local last = math.min(i + per - 1, #ARGV)\n"
-           "  local name = last > i and 'part' or 'a'\n"
-           "  for j = i, last do\n"
-           "    fields[#fields + 1] = name\n"
+           "  fields[1] = last > i and 'base' or 'a'\n"
+           "  fields[2] = ARGV[i]\n"
+           "  for j = i + 1, last do\n"
+           "    fields[#fields + 1] = 'like'\n"
            "    fields[#fields + 1] = ARGV[j]\n"
            "  end\n"
            "  g = g + 1\n"
@@ -42,15 +45,9 @@ const char* redis_store::commit_script() {
            "  local ok, r = pcall(redis.call, 'XREADGROUP', 'GROUP', ARGV[5], ARGV[6], 'COUNT', ARGV[4], 'STREAMS', KEYS[2], '>')\n"
            "  if ok and r then\n"
            "    for _, e in ipairs(r[1][2]) do\n"
-           "      local blobs = {}\n"
-           "      if not mine[e[1]] then\n"
-           "        for j = 1, #e[2], 2 do\n"
-           "          if e[2][j] == 'a' or e[2][j] == 'part' then blobs[#blobs + 1] = e[2][j + 1] end\n"
-           "        end\n"
-           "      end\n"
            "      out[#out + 1] = e[1]\n"
            "      out[#out + 1] = mine[e[1]] or 0\n"
-           "      out[#out + 1] = blobs\n"
+           "      out[#out + 1] = mine[e[1]] and {} or e[2] or {}\n"
            "    end\n"
            "  end\n"
            "end\n"
@@ -72,13 +69,17 @@ std::vector<std::string> redis_store::commit_command(const std::string& prefix, 
                                  expected, std::to_string(next.snap.fingerprint), encode(next),
                                  std::to_string(claim.entries()), claim.group, claim.consumer,
                                  std::to_string(alerts_per_entry)};
-    for (auto& a : alerts) cmd.push_back(std::move(a));
+    // The script names the fields; each alert after an entry's first goes as its differences from it.
+    for (std::size_t i = 0; i < alerts.size(); ++i) {
+        const std::size_t first = i - i % alerts_per_entry;
+        cmd.push_back(i == first ? std::move(alerts[i]) : delta_of(cmd[cmd.size() - (i - first)], alerts[i]));
+    }
     return cmd;
 }
 
 redis_store::redis_store(net::any_io_executor ex, const config::redis_settings& s, const log::logger& log,
                          std::chrono::milliseconds timeout)
-    : settings_(s), log_(log), timeout_(timeout), conn_(ex), commit_conn_(ex) {}
+    : settings_(s), log_(log), timeout_(timeout), conn_(ex), commit_conn_(ex, redis_connection::writes::at_once) {}
 
 net::awaitable<bool> redis_store::ensure_ready() {
     if (conn_.connected()) co_return true;
@@ -146,16 +147,18 @@ commit_outcome redis_store::commit_outcome_of(const redis_reply& reply, std::vec
         const auto group = reply.elements[i + 1].integer;
         const std::size_t first = group >= 1 ? static_cast<std::size_t>(group - 1) * alerts_per_entry : alerts.size();
         // One of this commit's entries: its alerts are the caller's, from `first` on. An older entry:
-        // what it holds came back; one with no alert in it still counts as one, so that the worker
+        // its fields came back; one with no alert in it still counts as one, so that the worker
         // dead-letters it rather than leaving it pending.
         const bool own = first < alerts.size();
-        const auto& blobs = reply.elements[i + 2].elements;
-        const std::size_t n = own ? std::min<std::size_t>(alerts_per_entry, alerts.size() - first) : std::max<std::size_t>(blobs.size(), 1);
+        if (!own) {
+            entry_parts(reply.elements[i].str, reply.elements[i + 2].elements, out.claimed);
+            continue;
+        }
+        const std::size_t n = std::min<std::size_t>(alerts_per_entry, alerts.size() - first);
         for (std::size_t k = 0; k < n; ++k) {
             claimed_entry e;
             e.entry_id = reply.elements[i].str;
-            if (own) e.blob = std::move(alerts[first + k]);
-            else if (k < blobs.size()) e.blob = blobs[k].str;
+            e.blob = std::move(alerts[first + k]);
             e.part = static_cast<int>(k);
             e.parts = static_cast<int>(n);
             out.claimed.push_back(std::move(e));
@@ -242,9 +245,11 @@ std::vector<std::vector<std::string>> redis_store::transaction_commands(const st
         std::vector<std::string> add{"XADD", stream, "*"};
         const std::size_t end = std::min<std::size_t>(alerts.size(), i + alerts_per_entry);
         add.reserve(3 + 2 * (end - i));
-        for (std::size_t j = i; j < end; ++j) {
-            add.push_back(end - i > 1 ? "part" : "a");  // see stream_entries.hpp
-            add.push_back(std::move(alerts[j]));
+        add.push_back(end - i > 1 ? base_field : single_field);  // see stream_entries.hpp
+        add.push_back(alerts[i]);
+        for (std::size_t j = i + 1; j < end; ++j) {
+            add.push_back(like_field);
+            add.push_back(delta_of(alerts[i], alerts[j]));
         }
         cmds.push_back(std::move(add));
     }

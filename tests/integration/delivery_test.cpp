@@ -21,6 +21,7 @@
 #include "delivery/senders.hpp"
 #include "delivery/worker.hpp"
 #include "http/client.hpp"
+#include "state/entry_delta.hpp"
 #include "state/redis_store.hpp"
 #include "subs/repository.hpp"
 #include "subs/service.hpp"
@@ -415,6 +416,38 @@ TEST_F(delivery, an_undecodable_alert_in_a_shared_entry_is_dead_lettered_and_the
         co_return (co_await r.store().run(std::move(xlen), "XLEN")).integer;
     });
     EXPECT_EQ(entries, 0);
+}
+
+// An entry's alerts after its first are stored as their differences from it. One whose differences
+// do not apply (a torn write, a hand edit) is dead-lettered with what it held, never delivered as the
+// first alert or some mix of the two; the others of the entry are delivered.
+TEST_F(delivery, an_alert_whose_stored_differences_do_not_apply_is_dead_lettered_alone) {
+    script_hook("b1", "");
+    script_hook("b2", "");
+    rig r(redis.port(), sandbox.port(), {hook_sub("b1", sandbox.port(), "b1"), hook_sub("b2", sandbox.port(), "b2")});
+    std::vector<std::string> blobs;
+    r.render("b1", 0ms, blobs);
+    r.render("b2", 0ms, blobs);
+    ASSERT_EQ(blobs.size(), 2u);
+    std::vector<std::string> add{"XADD", "dt:outbox", "*", "base", blobs[0], "like", state::delta_of(blobs[0], blobs[1]),
+                                 "like", "C999999;"};
+    r.call<bool>([&]() -> net::awaitable<bool> {
+        co_await r.box().prepare();
+        co_await r.store().run(std::move(add), "XADD");
+        std::vector<std::string> extra{"INCRBY", "dt:outbox:extra", "2"};
+        co_await r.store().run(std::move(extra), "INCRBY");
+        r.deliverer().wake();
+        co_return true;
+    });
+    ASSERT_TRUE(r.wait_for("b1", "delivered"));
+    ASSERT_TRUE(r.wait_for("b2", "delivered"));
+    ASSERT_TRUE(r.wait_idle());
+    auto dead = r.dead_letters();
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_EQ(dead[0].first, "like=C999999;\n");
+    EXPECT_EQ(dead[0].second, "undecodable outbox entry");
+    EXPECT_EQ(r.count("b1", "delivered"), 1u);
+    EXPECT_EQ(r.count("b2", "delivered"), 1u);
 }
 
 // Written by something else: no "a" field. Taken (read or reclaimed), it used to be skipped and so

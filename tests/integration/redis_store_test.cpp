@@ -145,6 +145,40 @@ TEST(redis_connection, half_written_commands_are_refused_and_nothing_is_sent) {
     EXPECT_EQ(result, 1);
 }
 
+// A connection that writes each batch as it is issued (the commit's) answers as a batching one does:
+// a pipeline larger than the socket takes at once (the rest goes when the socket has room), then a
+// command and a transaction right after it, in order, on the same connection.
+TEST(redis_connection, writing_at_once_answers_as_batching_does_however_large_the_batch) {
+    test::redis_server redis;
+    const std::string big(4 << 20, 'z');
+    std::vector<std::vector<std::string>> commands{{"SET", "big", big}, {"STRLEN", "big"}, {"APPEND", "big", "!"}};
+    const std::vector<std::string> get{"GET", "big"};
+    state::resp_commands queued;
+    queued.add({"INCR", "n"});
+    queued.add({"INCR", "n"});
+    int result = test::run_coroutine<int>([&](net::any_io_executor ex) -> net::awaitable<int> {
+        redis_connection c(ex, redis_connection::writes::at_once);
+        EXPECT_EQ(co_await c.connect("127.0.0.1", redis.port(), "", 0, 5s), "");
+        auto r = co_await c.pipeline(std::move(commands), 10s);
+        EXPECT_EQ(r.size(), 3u);
+        if (r.size() == 3) {
+            EXPECT_EQ(r[0].reply.str, "OK");
+            EXPECT_EQ(r[1].reply.integer, static_cast<std::int64_t>(big.size()));
+            EXPECT_EQ(r[2].reply.integer, static_cast<std::int64_t>(big.size() + 1));
+        }
+        auto g = co_await c.command(get, 10s);
+        EXPECT_EQ(g.reply.str, big + "!");
+        auto t = co_await c.transaction(std::move(queued), 5s);
+        EXPECT_TRUE(t.ok()) << t.failure;
+        EXPECT_EQ(t.reply.elements.size(), 2u);
+        if (t.reply.elements.size() == 2) {
+            EXPECT_EQ(t.reply.elements[1].integer, 2);
+        }
+        co_return 1;
+    });
+    EXPECT_EQ(result, 1);
+}
+
 // What a transaction throws ("" when it does not).
 net::awaitable<std::string> transaction_error(redis_store& store, std::vector<std::vector<std::string>> commands) {
     try {

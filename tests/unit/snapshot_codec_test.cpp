@@ -55,6 +55,7 @@ TEST(snapshot_codec, damaged_blobs_are_refused) {
 }  // namespace
 }  // namespace cowin::state
 
+#include "state/entry_delta.hpp"
 #include "state/redis_store.hpp"
 
 namespace cowin::state {
@@ -81,8 +82,12 @@ TEST(redis_commands, are_composed_under_the_key_prefix) {
     EXPECT_EQ(c[10], "delivery");
     EXPECT_EQ(c[11], "host:7");
     EXPECT_EQ(c[12], "32");  // alerts per entry
+    // The alerts after an entry's first go as their differences from it; the script names them.
     EXPECT_EQ(c[13], "alert-1");
-    EXPECT_EQ(c[14], "alert-2");
+    EXPECT_EQ(c[14], delta_of("alert-1", "alert-2"));
+    EXPECT_EQ(apply_delta(c[13], c[14]), "alert-2");
+    EXPECT_NE(std::string(redis_store::commit_script()).find("'base'"), std::string::npos);
+    EXPECT_NE(std::string(redis_store::commit_script()).find("'like'"), std::string::npos);
     // 33 alerts claimed: two entries.
     EXPECT_EQ(redis_store::commit_command("cowin:", "x", "0", s, {}, outbox_claim{"delivery", "host:7", 33})[9], "2");
     // No consumer, no claim.
@@ -103,8 +108,8 @@ TEST(redis_commands, a_watched_commit_is_one_transaction_ending_with_the_claim) 
     EXPECT_EQ(c[1][1], "cowin:snap:district:363:0");
     EXPECT_EQ(c[1][3], "77");
     EXPECT_EQ(decode(c[1][5])->snap.fingerprint, 77u);
-    // The alerts share an entry, one "a" each, in order.
-    EXPECT_EQ(c[2], (std::vector<std::string>{"XADD", "cowin:outbox", "*", "part", "alert-1", "part", "alert-2"}));
+    // The alerts share an entry: the first as "base", the next as "like", its differences from the first.
+    EXPECT_EQ(c[2], (std::vector<std::string>{"XADD", "cowin:outbox", "*", "base", "alert-1", "like", delta_of("alert-1", "alert-2")}));
     // One alert alone keeps the field an entry of one alert always had.
     EXPECT_EQ(redis_store::transaction_commands("cowin:", "x", s, {"alert-1"}, outbox_claim{})[2],
               (std::vector<std::string>{"XADD", "cowin:outbox", "*", "a", "alert-1"}));
@@ -124,9 +129,12 @@ TEST(redis_commands, a_watched_commit_is_one_transaction_ending_with_the_claim) 
     ASSERT_EQ(c[3].size(), 3u + 2 * 32);
     ASSERT_EQ(c[4].size(), 3u + 2 * 6);
     EXPECT_EQ(c[2][4], "alert-0");
-    EXPECT_EQ(c[2][66], "alert-31");
+    EXPECT_EQ(apply_delta(c[2][4], c[2][66]), "alert-31");
     EXPECT_EQ(c[3][4], "alert-32");
-    EXPECT_EQ(c[4][14], "alert-69");
+    EXPECT_EQ(c[4][3], "base");
+    EXPECT_EQ(c[4][4], "alert-64");
+    EXPECT_EQ(c[4][13], "like");
+    EXPECT_EQ(apply_delta(c[4][4], c[4][14]), "alert-69");
     EXPECT_EQ(c[5], (std::vector<std::string>{"INCRBY", "cowin:outbox:extra", "67"}));
     EXPECT_EQ(c[6][5], "2");
 }
@@ -166,22 +174,32 @@ TEST(redis_commands, exec_answers_read_as_stored_superseded_or_claimed) {
     EXPECT_TRUE(o.claimed.empty());
     // Claimed: [[stream, [[id, [field, value]], ...]]]; an entry without "a" comes with its fields as
     // its blob (it is dead-lettered as undecodable, with what it held, not lost or left pending).
-    // An entry of several alerts comes as one claimed_entry per alert, each with its part.
+    // An entry of several alerts comes as one claimed_entry per alert, each with its part: written
+    // whole ("part", before entries were delta-encoded) or as "base" and "like"s. A "like" that does
+    // not apply to its base (or has none) comes as what it held, to be dead-lettered alone.
+    const std::string b4 = "blob-4-first-of-the-entry", l4 = "blob-4-second-of-the-entry";
     auto entries = array({array({str("1-0"), array({str("a"), str("blob-1")})}), array({str("2-0"), array({str("x"), str("y")})}),
-                          array({str("3-0"), array({str("part"), str("blob-3a"), str("part"), str("blob-3b")})})});
+                          array({str("3-0"), array({str("part"), str("blob-3a"), str("part"), str("blob-3b")})}),
+                          array({str("4-0"), array({str("base"), str(b4), str("like"), str(delta_of(b4, l4)), str("like"),
+                                                    str("C999;")})}),
+                          array({str("5-0"), array({str("like"), str("L3;abc")})})});
     o = redis_store::transaction_outcome_of(array({hset, str("1-0"), str("2-0"), array({array({str("cowin:outbox"), entries})})}), true);
     EXPECT_TRUE(o.stored);
-    ASSERT_EQ(o.claimed.size(), 4u);
+    ASSERT_EQ(o.claimed.size(), 8u);
     expect_claimed(o.claimed[0], "1-0", "blob-1", 0, 1);
     expect_claimed(o.claimed[1], "2-0", "x=y\n", 0, 1);
     expect_claimed(o.claimed[2], "3-0", "blob-3a", 0, 2);
     expect_claimed(o.claimed[3], "3-0", "blob-3b", 1, 2);
+    expect_claimed(o.claimed[4], "4-0", b4, 0, 3);
+    expect_claimed(o.claimed[5], "4-0", l4, 1, 3);
+    expect_claimed(o.claimed[6], "4-0", "like=C999;\n", 2, 3);
+    expect_claimed(o.claimed[7], "5-0", "like=L3;abc\n", 0, 1);
     // Nothing new to read: nil.
     o = redis_store::transaction_outcome_of(array({hset, str("1-0"), redis_reply{}}), true);
     EXPECT_TRUE(o.stored);
     EXPECT_TRUE(o.claimed.empty());
     // The script's answer: 0 (superseded), or 1 then per entry (id, which of the commit's own
-    // entries or 0, the alerts of an older entry).
+    // entries or 0, the fields of an older entry).
     std::vector<std::string> kept;
     for (int i = 0; i < 40; ++i) kept.push_back("own-" + std::to_string(i));
     redis_reply zero;
@@ -191,13 +209,16 @@ TEST(redis_commands, exec_answers_read_as_stored_superseded_or_claimed) {
     one.integer = 1;
     redis_reply idx0 = hset, idx2 = hset;
     idx2.integer = 2;
-    auto s = redis_store::commit_outcome_of(array({one, str("5-0"), idx0, array({str("older-a"), str("older-b")}), str("6-0"), idx2,
+    const std::string older_b = "older-b-" + std::string(40, 'x');
+    auto s = redis_store::commit_outcome_of(array({one, str("5-0"), idx0,
+                                                   array({str("base"), str("older-a"), str("like"), str(delta_of("older-a", older_b))}),
+                                                   str("6-0"), idx2,
                                                    array({}), str("7-0"), idx0, array({})}),
                                             kept);
     EXPECT_TRUE(s.stored);
     ASSERT_EQ(s.claimed.size(), 2u + 8u + 1u);
     expect_claimed(s.claimed[0], "5-0", "older-a", 0, 2);
-    expect_claimed(s.claimed[1], "5-0", "older-b", 1, 2);
+    expect_claimed(s.claimed[1], "5-0", older_b, 1, 2);
     // The commit's second entry holds its alerts 32 to 39, taken from the caller's.
     for (int k = 0; k < 8; ++k) expect_claimed(s.claimed[2 + k], "6-0", "own-" + std::to_string(32 + k), k, 8);
     // An older entry with no alert in it still comes, to be dead-lettered as undecodable.
