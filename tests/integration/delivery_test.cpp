@@ -384,6 +384,16 @@ TEST_F(delivery, an_outbox_entry_that_is_not_an_alert_is_dead_lettered_and_the_r
     EXPECT_EQ(dead[0].second, "undecodable outbox entry");
 }
 
+// Every one of `subs` delivered, the worker idle, and one dead letter: `held`, as undecodable.
+void expect_delivered_and_one_undecodable(rig& r, std::initializer_list<const char*> subs, const std::string& held) {
+    for (const char* s : subs) ASSERT_TRUE(r.wait_for(s, "delivered")) << s;
+    ASSERT_TRUE(r.wait_idle());
+    auto dead = r.dead_letters();
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_EQ(dead[0].first, held);
+    EXPECT_EQ(dead[0].second, "undecodable outbox entry");
+}
+
 // One alert of a shared entry that does not decode (written by hand, or by a broken version): it is
 // dead-lettered with what it held, the others are delivered, and the entry leaves the outbox.
 TEST_F(delivery, an_undecodable_alert_in_a_shared_entry_is_dead_lettered_and_the_others_delivered) {
@@ -404,13 +414,7 @@ TEST_F(delivery, an_undecodable_alert_in_a_shared_entry_is_dead_lettered_and_the
         r.deliverer().wake();
         co_return out.stored;
     });
-    ASSERT_TRUE(r.wait_for("s1", "delivered"));
-    ASSERT_TRUE(r.wait_for("s2", "delivered"));
-    ASSERT_TRUE(r.wait_idle());
-    auto dead = r.dead_letters();
-    ASSERT_EQ(dead.size(), 1u);
-    EXPECT_EQ(dead[0].first, "{\"id\":\"x\"} not an alert");
-    EXPECT_EQ(dead[0].second, "undecodable outbox entry");
+    expect_delivered_and_one_undecodable(r, {"s1", "s2"}, "{\"id\":\"x\"} not an alert");
     const auto entries = r.call<std::int64_t>([&]() -> net::awaitable<std::int64_t> {
         std::vector<std::string> xlen{"XLEN", "dt:outbox"};
         co_return (co_await r.store().run(std::move(xlen), "XLEN")).integer;
@@ -439,13 +443,7 @@ TEST_F(delivery, an_alert_whose_stored_differences_do_not_apply_is_dead_lettered
         r.deliverer().wake();
         co_return true;
     });
-    ASSERT_TRUE(r.wait_for("b1", "delivered"));
-    ASSERT_TRUE(r.wait_for("b2", "delivered"));
-    ASSERT_TRUE(r.wait_idle());
-    auto dead = r.dead_letters();
-    ASSERT_EQ(dead.size(), 1u);
-    EXPECT_EQ(dead[0].first, "like=C999999;\n");
-    EXPECT_EQ(dead[0].second, "undecodable outbox entry");
+    expect_delivered_and_one_undecodable(r, {"b1", "b2"}, "like=C999999;\n");
     EXPECT_EQ(r.count("b1", "delivered"), 1u);
     EXPECT_EQ(r.count("b2", "delivered"), 1u);
 }
