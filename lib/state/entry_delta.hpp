@@ -2,8 +2,9 @@
 // An outbox entry holds up to alerts_per_entry alerts of one commit, and they are mostly alike: one
 // opening, rendered for each subscriber, differs in the alert's id and the subscription's. So every
 // alert after an entry's first is written as its differences from the first: what to copy from it,
-// what to skip of it, and the bytes of its own. A commit of 134 alerts of 880 bytes then sends and
-// stores about a sixth of the bytes, and the claim in its answer brings back as little.
+// what to skip of it, and the bytes of its own. The 134 alerts of an opening (880 bytes each) then
+// go to Redis as about 13 KB instead of 118 KB, and the claim in the commit's answer brings back as
+// little.
 //
 // The format is bytes only, so the store need not know what an alert is: a sequence of
 //   C<n>;      copy the next n bytes of the first alert

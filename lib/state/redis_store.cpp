@@ -4,8 +4,8 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "state/snapshot_codec.hpp"
 #include "state/entry_delta.hpp"
+#include "state/snapshot_codec.hpp"
 #include "state/stream_entries.hpp"
 
 namespace cowin::state {
@@ -246,11 +246,12 @@ std::vector<std::vector<std::string>> redis_store::transaction_commands(const st
         const std::size_t end = std::min<std::size_t>(alerts.size(), i + alerts_per_entry);
         add.reserve(3 + 2 * (end - i));
         add.push_back(end - i > 1 ? base_field : single_field);  // see stream_entries.hpp
-        add.push_back(alerts[i]);
+        add.emplace_back();  // the first alert, moved in once the others are written against it
         for (std::size_t j = i + 1; j < end; ++j) {
             add.push_back(like_field);
             add.push_back(delta_of(alerts[i], alerts[j]));
         }
+        add[4] = std::move(alerts[i]);
         cmds.push_back(std::move(add));
     }
     // The outbox's depth counts an entry once: the alerts beyond one per entry are counted here.
