@@ -303,6 +303,13 @@ net::awaitable<std::vector<redis_result>> redis_connection::pipeline(resp_comman
     co_return co_await pipeline_of(std::move(wire), std::move(ends), timeout);
 }
 
+net::awaitable<std::vector<redis_result>> redis_connection::pipeline_with_next(resp_commands commands,
+                                                                             std::chrono::milliseconds timeout) {
+    if (!commands.complete()) co_return failed_all(commands.size() + 1, "a command half written");
+    auto [wire, ends] = std::move(commands).take();
+    co_return co_await pipeline_of(std::move(wire), std::move(ends), timeout, false);
+}
+
 namespace {
 
 // What a pipeline's callbacks share. They may run after its coroutine has returned (a timeout, or the
@@ -357,7 +364,7 @@ struct pipeline_release {
 // Sends the commands of `wire` ending at `ends` (one of no bytes is answered "an empty command"
 // without being sent), each with its own callback, and waits for every answer or the timeout.
 net::awaitable<std::vector<redis_result>> redis_connection::pipeline_of(std::string wire, std::vector<std::size_t> ends,
-                                                                        std::chrono::milliseconds timeout) {
+                                                                        std::chrono::milliseconds timeout, bool write_now) {
     auto st = state_;
     if (ends.empty()) co_return std::vector<redis_result>{};
     if (st->ac == nullptr || !st->is_connected) co_return failed_all(ends.size(), "not connected to Redis");
@@ -381,7 +388,7 @@ net::awaitable<std::vector<redis_result>> redis_connection::pipeline_of(std::str
         b->answered[i] = true;
         --b->left;
     }
-    st->flush();
+    if (write_now) st->flush();  // else hiredis holds them for the next flush, or the turn's end
     if (b->left > 0) co_await timer.async_wait(net::as_tuple(net::use_awaitable));
     // Late answers are dropped: the callbacks only touch the batch, which outlives this frame.
     std::vector<redis_result> out = std::move(b->results);

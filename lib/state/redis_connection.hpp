@@ -55,6 +55,10 @@ public:
                                                                std::chrono::milliseconds timeout);
     /// The same, for commands already written as RESP.
     boost::asio::awaitable<std::vector<redis_result>> pipeline(resp_commands commands, std::chrono::milliseconds timeout);
+    /// The same, written together with whatever is issued next in this turn of the event loop (one
+    /// write, one wake-up of Redis, these answered first), or at the turn's end if nothing is.
+    boost::asio::awaitable<std::vector<redis_result>> pipeline_with_next(resp_commands commands,
+                                                                         std::chrono::milliseconds timeout);
     /// MULTI, `commands`, EXEC in one write, with only EXEC's answer waited for: the array of the
     /// commands' answers, or an error (EXECABORT when Redis refused one while queuing it, and then
     /// ran none). No callback per queued command, which a settle of many alerts would pay for each.
@@ -68,7 +72,7 @@ private:
     boost::asio::awaitable<redis_result> answer_of(std::string wire, std::vector<std::size_t> quiet,
                                                    std::chrono::milliseconds timeout);
     boost::asio::awaitable<std::vector<redis_result>> pipeline_of(std::string wire, std::vector<std::size_t> ends,
-                                                                  std::chrono::milliseconds timeout);
+                                                                  std::chrono::milliseconds timeout, bool write_now = true);
     std::shared_ptr<state> state_;
 };
 

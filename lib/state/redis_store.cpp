@@ -373,6 +373,12 @@ net::awaitable<std::vector<redis_reply>> redis_store::run_pipeline(resp_commands
     co_return replies_of(std::move(results), what);
 }
 
+net::awaitable<std::vector<redis_reply>> redis_store::run_reads(resp_commands commands, const char* what) {
+    if (!watched_ || !commit_conn_.connected()) co_return co_await run_pipeline(std::move(commands), what);
+    auto results = co_await commit_conn_.pipeline_with_next(std::move(commands), timeout_ * 4);
+    co_return replies_of(std::move(results), what);
+}
+
 std::vector<redis_reply> redis_store::replies_of(std::vector<redis_result> results, const char* what) {
     std::vector<redis_reply> out;
     out.reserve(results.size());

@@ -67,7 +67,7 @@ net::awaitable<std::optional<record>> redis_repository::get(std::string id) {
 
 net::awaitable<std::vector<std::optional<record>>> redis_repository::get_many(std::vector<std::string> ids) {
     auto commands = get_commands(ids);  // named: GCC 12 and temporaries in co_await
-    auto replies = co_await store_.run_pipeline(std::move(commands), "HGET subscriptions");
+    auto replies = co_await store_.run_reads(std::move(commands), "HGET subscriptions");
     std::vector<std::optional<record>> out;
     out.reserve(replies.size());
     for (const auto& r : replies) {
