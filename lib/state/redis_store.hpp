@@ -51,7 +51,8 @@ public:
     /// A pipeline of reads only. While a poll's commit is being prepared (its snapshot loaded under
     /// WATCH), they go on the commit's connection, written with the commit when it comes in this turn
     /// of the loop, and answered before it: the subscriptions of the alerts the commit claims are
-    /// then in when its answer is, in the same round trip. A write here would be run with the commit.
+    /// then in when its answer is, in the same round trip. Reads only: they run just before the
+    /// commit on its connection, and a write to the snapshot it watches would fail the commit.
     boost::asio::awaitable<std::vector<redis_reply>> run_reads(resp_commands commands, const char* what);
     /// MULTI, `commands`, EXEC (redis_connection::transaction): the commands' answers. Throws when
     /// Redis is unreachable, refused the transaction, or answered any command with an error.
