@@ -226,8 +226,9 @@ net::awaitable<std::string> redis_connection::connect(std::string host, int port
 
 net::awaitable<redis_result> redis_connection::command(std::vector<std::string> args, std::chrono::milliseconds timeout) {
     if (args.empty()) co_return redis_result{"an empty command", {}};
-    std::vector<std::vector<std::string>> one(1, std::move(args));
-    std::string wire = resp_of(one).take().first;
+    resp_commands one;
+    one.add(args);
+    std::string wire = std::move(one).take().first;
     std::vector<std::size_t> quiet;
     co_return co_await answer_of(std::move(wire), std::move(quiet), timeout);
 }
@@ -297,17 +298,20 @@ net::awaitable<std::vector<redis_result>> redis_connection::pipeline(std::vector
 }
 
 net::awaitable<std::vector<redis_result>> redis_connection::pipeline(resp_commands commands, std::chrono::milliseconds timeout) {
-    // One answer per command, the half-written one included.
-    if (!commands.complete()) co_return failed_all(commands.size() + 1, "a command half written");
-    auto [wire, ends] = std::move(commands).take();
-    co_return co_await pipeline_of(std::move(wire), std::move(ends), timeout);
+    return pipeline_written(std::move(commands), timeout, true);
 }
 
 net::awaitable<std::vector<redis_result>> redis_connection::pipeline_with_next(resp_commands commands,
                                                                              std::chrono::milliseconds timeout) {
+    return pipeline_written(std::move(commands), timeout, false);
+}
+
+net::awaitable<std::vector<redis_result>> redis_connection::pipeline_written(resp_commands commands,
+                                                                           std::chrono::milliseconds timeout, bool write_now) {
+    // One answer per command, the half-written one included.
     if (!commands.complete()) co_return failed_all(commands.size() + 1, "a command half written");
     auto [wire, ends] = std::move(commands).take();
-    co_return co_await pipeline_of(std::move(wire), std::move(ends), timeout, false);
+    co_return co_await pipeline_of(std::move(wire), std::move(ends), timeout, write_now);
 }
 
 namespace {

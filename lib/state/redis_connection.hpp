@@ -71,6 +71,8 @@ public:
 private:
     boost::asio::awaitable<redis_result> answer_of(std::string wire, std::vector<std::size_t> quiet,
                                                    std::chrono::milliseconds timeout);
+    boost::asio::awaitable<std::vector<redis_result>> pipeline_written(resp_commands commands, std::chrono::milliseconds timeout,
+                                                                       bool write_now);
     boost::asio::awaitable<std::vector<redis_result>> pipeline_of(std::string wire, std::vector<std::size_t> ends,
                                                                   std::chrono::milliseconds timeout, bool write_now = true);
     std::shared_ptr<state> state_;

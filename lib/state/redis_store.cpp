@@ -4,7 +4,6 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "state/entry_delta.hpp"
 #include "state/snapshot_codec.hpp"
 #include "state/stream_entries.hpp"
 
@@ -69,11 +68,8 @@ std::vector<std::string> redis_store::commit_command(const std::string& prefix, 
                                  expected, std::to_string(next.snap.fingerprint), encode(next),
                                  std::to_string(claim.entries()), claim.group, claim.consumer,
                                  std::to_string(alerts_per_entry)};
-    // The script names the fields; each alert after an entry's first goes as its differences from it.
-    for (std::size_t i = 0; i < alerts.size(); ++i) {
-        const std::size_t first = i - i % alerts_per_entry;
-        cmd.push_back(i == first ? std::move(alerts[i]) : delta_of(cmd[cmd.size() - (i - first)], alerts[i]));
-    }
+    to_entry_values(alerts);  // the script names the fields
+    for (auto& a : alerts) cmd.push_back(std::move(a));
     return cmd;
 }
 
@@ -241,17 +237,15 @@ std::vector<std::vector<std::string>> redis_store::transaction_commands(const st
     cmds.push_back(std::vector<std::string>(1, "MULTI"));
     cmds.push_back({"HSET", snap_key(prefix, target), "fp", std::to_string(next.snap.fingerprint), "data", encode(next)});
     const std::string stream = prefix + "outbox";
+    to_entry_values(alerts);
     for (std::size_t i = 0; i < alerts.size(); i += alerts_per_entry) {
         std::vector<std::string> add{"XADD", stream, "*"};
         const std::size_t end = std::min<std::size_t>(alerts.size(), i + alerts_per_entry);
         add.reserve(3 + 2 * (end - i));
-        add.push_back(end - i > 1 ? base_field : single_field);  // see stream_entries.hpp
-        add.emplace_back();  // the first alert, moved in once the others are written against it
-        for (std::size_t j = i + 1; j < end; ++j) {
-            add.push_back(like_field);
-            add.push_back(delta_of(alerts[i], alerts[j]));
+        for (std::size_t j = i; j < end; ++j) {
+            add.push_back(j > i ? like_field : end - i > 1 ? base_field : single_field);  // see stream_entries.hpp
+            add.push_back(std::move(alerts[j]));
         }
-        add[4] = std::move(alerts[i]);
         cmds.push_back(std::move(add));
     }
     // The outbox's depth counts an entry once: the alerts beyond one per entry are counted here.

@@ -35,6 +35,13 @@ void entry_parts(const std::string& entry_id, const std::vector<redis_reply>& fi
     for (std::size_t i = first; i < out.size(); ++i) out[i].parts = parts;
 }
 
+void to_entry_values(std::vector<std::string>& alerts) {
+    for (std::size_t i = 0; i < alerts.size(); ++i) {
+        const std::size_t first = i - i % alerts_per_entry;  // never rewritten itself
+        if (i != first) alerts[i] = delta_of(alerts[first], alerts[i]);
+    }
+}
+
 std::vector<claimed_entry> stream_entries(const redis_reply& list) {
     std::vector<claimed_entry> out;
     for (const auto& e : list.elements) {

@@ -33,4 +33,8 @@ inline constexpr const char* single_field = "a";
 inline constexpr const char* base_field = "base";
 inline constexpr const char* like_field = "like";
 
+/// A commit's alerts as its entries hold them, in place: each alert after an entry's first (every
+/// alerts_per_entry) replaced by its differences from that first one. Both commit paths write these.
+void to_entry_values(std::vector<std::string>& alerts);
+
 }  // namespace cowin::state
