@@ -159,25 +159,38 @@ void worker::deliver_claimed(std::vector<taken> entries) {
     }
     hold_beyond_room(entries);
     if (entries.empty()) return;
-    auto ex = tick_->get_executor();
-    net::co_spawn(ex, start_claimed(std::move(entries), ex), net::detached);
+    spawn_start(std::move(entries), tick_->get_executor());
 }
 
 // Whatever would take the attempts in flight past max_in_flight waits in held_ (still this
 // consumer's, kept fresh against reclaims) until settled attempts make room.
 void worker::hold_beyond_room(std::vector<taken>& batch) {
-    const auto room = static_cast<std::size_t>(std::max<std::int64_t>(
-        0, static_cast<std::int64_t>(settings_.max_in_flight) - static_cast<std::int64_t>(holding_.size())));
+    const auto room = static_cast<std::size_t>(std::max<std::int64_t>(0, room_left()));
     if (batch.size() <= room) return;
     for (auto it = batch.begin() + static_cast<std::ptrdiff_t>(room); it != batch.end(); ++it) held_.push_back(std::move(*it));
     batch.resize(room);
     starved_ = true;  // the next settled attempt wakes the loop
 }
 
+std::int64_t worker::room_left() const {
+    return static_cast<std::int64_t>(settings_.max_in_flight) - static_cast<std::int64_t>(holding_.size()) -
+           static_cast<std::int64_t>(starting_);
+}
+
+void worker::spawn_start(std::vector<taken> batch, net::any_io_executor ex) {
+    starting_ += batch.size();
+    net::co_spawn(ex, start_claimed(std::move(batch), ex), net::detached);
+}
+
+// Started on its own, so that the loop goes on taking while this batch's subscriptions are read.
+// A batch that could not start (Redis away) is held for the loop, which waits a tick first.
 net::awaitable<void> worker::start_claimed(std::vector<taken> batch, net::any_io_executor ex) {
+    const std::size_t n = batch.size();
     auto back = co_await start(std::move(batch), ex);
+    starting_ -= n;
     if (back.empty()) co_return;
     for (auto& t : back) held_.push_back(std::move(t));
+    stalled_ = true;
     wake();
 }
 
@@ -227,32 +240,34 @@ net::awaitable<void> worker::run() {
                 for (auto& t : co_await box_.reclaim(settings_.consumer, settings_.reclaim_after, 256)) batch.push_back(std::move(t));
             }
             woken_ = false;
-            const int room = settings_.max_in_flight - static_cast<int>(holding_.size()) - static_cast<int>(batch.size());
+            const auto room = room_left() - static_cast<std::int64_t>(batch.size());
             starved_ = room <= 0;
             if (room > 0) {
-                for (auto& t : co_await box_.take(settings_.consumer, std::min(room, batch_size))) batch.push_back(std::move(t));
+                const int count = static_cast<int>(std::min<std::int64_t>(room, take_size));
+                for (auto& t : co_await box_.take(settings_.consumer, count)) batch.push_back(std::move(t));
             }
         } catch (const std::exception& e) {
             log_.warning("delivery: the outbox is unavailable (", e.what(), "); retrying");
             prepared = false;
         }
         hold_beyond_room(batch);
-        // An entry holds up to alerts_per_entry alerts: a batch is started batch_size at a time, so
-        // that the first of them are on their way before the subscriptions of the rest are read.
-        if (batch.size() > static_cast<std::size_t>(batch_size)) {
-            held_.insert(held_.begin(), std::make_move_iterator(batch.begin() + batch_size), std::make_move_iterator(batch.end()));
-            batch.resize(batch_size);
-            woken_ = true;
+        const bool got = !batch.empty();
+        // Started batch_size at a time, each on its own: the first are on their way once their own
+        // subscriptions are read, and the loop takes more meanwhile. Waiting for each batch to start
+        // before taking the next held the fan-out to batch_size alerts per two round trips to Redis:
+        // 20,000 a second, with the receiver's slots mostly idle.
+        for (std::size_t i = 0; i < batch.size(); i += batch_size) {
+            const auto end = std::min(batch.size(), i + batch_size);
+            std::vector<taken> part(std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(i)),
+                                    std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(end)));
+            spawn_start(std::move(part), ex);
         }
-        bool got = !batch.empty();
-        if (got) {
-            auto back = co_await start(std::move(batch), ex);
-            if (!back.empty()) {
-                got = woken_ = false;  // Redis is failing: a tick before trying again
-                for (auto& t : back) held_.push_back(std::move(t));
-            }
+        if (stalled_) {
+            stalled_ = false;  // Redis is failing under a batch being started: a tick before trying again
+            woken_ = false;
+        } else if (got || woken_) {
+            continue;
         }
-        if (got || woken_) continue;
         tick_->expires_after(250ms);
         co_await tick_->async_wait(net::as_tuple(net::use_awaitable));
     }

@@ -56,6 +56,8 @@ public:
     /// 32 are read and looked up, not 256 (about 2 ms sooner with 134 alerts in bench_latency); the
     /// loop comes straight back for the rest.
     static constexpr int batch_size = 32;
+    /// Entries taken at a time by the loop when there is room: started batch_size at a time.
+    static constexpr int take_size = 4 * batch_size;
 
     worker(outbox& box, subs::service& subscriptions, senders& send, worker_settings s, const log::logger& log,
            metrics::registry& metrics);
@@ -94,6 +96,9 @@ public:
 private:
     boost::asio::awaitable<std::vector<taken>> start(std::vector<taken> batch, boost::asio::any_io_executor ex);
     boost::asio::awaitable<void> start_claimed(std::vector<taken> batch, boost::asio::any_io_executor ex);
+    void spawn_start(std::vector<taken> batch, boost::asio::any_io_executor ex);
+    /// Alerts that may still be started under max_in_flight (negative when over).
+    std::int64_t room_left() const;
     struct prefetched;
     boost::asio::awaitable<void> read_ahead(std::shared_ptr<prefetched> p);
     /// The subscriptions of `ids`, from the prefetch where it has them, the rest read now.
@@ -118,6 +123,8 @@ private:
     bool stopping_ = false;
     bool woken_ = false;
     bool starved_ = false;  ///< max_in_flight reached: the next settled attempt wakes the loop
+    bool stalled_ = false;  ///< a batch could not be started (Redis away): the loop waits a tick
+    std::size_t starting_ = 0;  ///< alerts in batches whose subscriptions are being read
     /// Held by this consumer but not started (Redis failed under them, they came before run(), or
     /// there was no room under max_in_flight): started on a later turn, kept fresh meanwhile.
     std::vector<taken> held_;
