@@ -102,8 +102,10 @@ void wire_metrics(metrics::registry& reg, poll::poller& poller, const subs::serv
 void wire_delivery(metrics::registry& reg, const log::logger& log, poll::poller& poller, subs::service& subs,
                    delivery::outbox& outbox, delivery::worker& worker, net::any_io_executor ex) {
     reg.collect([&worker](metrics::registry& r) {
-        r.set("outbox_depth", "", static_cast<double>(worker.depth().first));
-        r.set("dead_letters", "", static_cast<double>(worker.depth().second));
+        const auto d = worker.depth();
+        r.set("outbox_depth", "", static_cast<double>(d.waiting));
+        r.set("outbox_oldest_pending_age_seconds", "", static_cast<double>(d.oldest_pending_ms) / 1000.0);
+        r.set("dead_letters", "", static_cast<double>(d.dead));
     });
     auto to_outbox = [&subs](const std::vector<subs::alert_draft>& drafts) {
         std::vector<std::string> out;
@@ -163,7 +165,7 @@ std::string status_summary(const poll::poller& poller, const metrics::registry& 
     const auto now = poll::clock::now();
     auto n = [&reg](const char* name) { return std::to_string(static_cast<long long>(reg.total(name))); };
     std::string s = "polls " + std::to_string(poller.polls()) + ", alerts " + n("alerts_enqueued_total") + " (delivered " +
-                    n("alerts_delivered_total") + "), outbox " + std::to_string(worker.depth().first) + ", budget " +
+                    n("alerts_delivered_total") + "), outbox " + std::to_string(worker.depth().waiting) + ", budget " +
                     std::to_string(poller.spent().used(now)) + "/" + std::to_string(poller.spent().calls());
     if (poller.spent().blocked_until() > now) s += ", CoWIN blocked: calls paused";
     return s;

@@ -18,7 +18,7 @@ void time_or_null(util::json_writer& w, std::string_view key, poll::clock::time_
 }  // namespace
 
 std::string status_json(const poll::poller& p, std::size_t subscriptions, bool store_ready,
-                        std::pair<std::int64_t, std::int64_t> outbox_depth_and_dead) {
+                        delivery::outbox_depth outbox) {
     const auto now = poll::clock::now();
     util::json_writer w;
     w.begin_object().key("version").value(cowin::version).key("state_store_ready").value(store_ready);
@@ -39,8 +39,9 @@ std::string status_json(const poll::poller& p, std::size_t subscriptions, bool s
         w.end_object();
     }
     w.end_array();
-    w.key("outbox").begin_object().key("depth").value(outbox_depth_and_dead.first);
-    w.key("dead_letters").value(outbox_depth_and_dead.second).end_object();
+    w.key("outbox").begin_object().key("depth").value(outbox.waiting);
+    w.key("oldest_pending_ms").value(outbox.oldest_pending_ms);
+    w.key("dead_letters").value(outbox.dead).end_object();
     w.end_object();
     return w.take();
 }

@@ -2,12 +2,13 @@
 // GET /v1/status: what the poller knows, as JSON.
 #include <string>
 
+#include "delivery/depth.hpp"
 #include "poll/poller.hpp"
 
 namespace cowin::admin {
 
-/// Per target: last attempt and success, result, next due, coverage; the budget; subscriptions.
+/// Per target: last attempt and success, result, next due, coverage; the budget; subscriptions; the outbox.
 std::string status_json(const poll::poller& p, std::size_t subscriptions, bool store_ready,
-                        std::pair<std::int64_t, std::int64_t> outbox_depth_and_dead = {0, 0});
+                        delivery::outbox_depth outbox = {});
 
 }  // namespace cowin::admin

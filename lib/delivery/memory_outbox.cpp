@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdlib>
 
 #include "delivery/outbox.hpp"
@@ -27,6 +28,11 @@ net::awaitable<std::vector<taken>> memory_outbox::take(std::string, int count) {
     co_return out;
 }
 
+void memory_outbox::settled(const std::string& entry_id) {
+    taken_.erase(entry_id);
+    log_.added_ms.erase(std::strtoull(entry_id.c_str(), nullptr, 10));
+}
+
 void memory_outbox::note(audit_record r) {
     r.cursor = std::to_string(++audit_seq_);
     if (!r.alert_id.empty()) per_alert_[r.alert_id].push_back(r);
@@ -35,20 +41,20 @@ void memory_outbox::note(audit_record r) {
 }
 
 net::awaitable<void> memory_outbox::done(entry_part at, audit_record n) {
-    taken_.erase(at.entry_id);
+    settled(at.entry_id);
     note(std::move(n));
     co_return;
 }
 
 net::awaitable<void> memory_outbox::later(entry_part at, std::string blob, std::int64_t due_ms, audit_record n) {
-    taken_.erase(at.entry_id);
+    settled(at.entry_id);
     retry_.emplace(due_ms, std::move(blob));
     note(std::move(n));
     co_return;
 }
 
 net::awaitable<void> memory_outbox::dead(entry_part at, std::string blob, std::string reason, audit_record n) {
-    taken_.erase(at.entry_id);
+    settled(at.entry_id);
     dead_.emplace_back(std::move(blob), std::move(reason));
     note(std::move(n));
     co_return;
@@ -80,9 +86,12 @@ net::awaitable<std::vector<audit_record>> memory_outbox::attempts_of(std::string
     co_return it == per_alert_.end() ? std::vector<audit_record>{} : it->second;
 }
 
-net::awaitable<std::pair<std::int64_t, std::int64_t>> memory_outbox::depth() {
-    co_return std::pair<std::int64_t, std::int64_t>{
-        static_cast<std::int64_t>(log_.entries.size() + taken_.size() + retry_.size()), static_cast<std::int64_t>(dead_.size())};
+net::awaitable<outbox_depth> memory_outbox::depth() {
+    outbox_depth d;
+    d.waiting = static_cast<std::int64_t>(log_.entries.size() + taken_.size() + retry_.size());
+    d.dead = static_cast<std::int64_t>(dead_.size());
+    if (!log_.added_ms.empty()) d.oldest_pending_ms = std::max<std::int64_t>(0, state::memory_outbox_log::clock_ms() - log_.added_ms.begin()->second);
+    co_return d;
 }
 
 net::awaitable<std::vector<std::pair<std::string, std::string>>> memory_outbox::dead_letters(int count) {

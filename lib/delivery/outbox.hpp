@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "delivery/depth.hpp"
 #include "state/resp_commands.hpp"
 #include "state/store.hpp"
 
@@ -105,8 +106,7 @@ public:
                                                                           int count) = 0;
     /// Every attempt on one alert (kept 7 days), oldest first; empty when unknown.
     virtual boost::asio::awaitable<std::vector<audit_record>> attempts_of(std::string alert_id) = 0;
-    /// Waiting (new, taken and scheduled for retry) and dead-lettered alerts.
-    virtual boost::asio::awaitable<std::pair<std::int64_t, std::int64_t>> depth() = 0;
+    virtual boost::asio::awaitable<outbox_depth> depth() = 0;
     /// The dead letters, oldest first (for tests and the status).
     virtual boost::asio::awaitable<std::vector<std::pair<std::string, std::string>>> dead_letters(int count) = 0;
 };
@@ -131,12 +131,12 @@ public:
     boost::asio::awaitable<std::vector<audit_record>> audit_since(std::int64_t since_ms, std::string after,
                                                                   int count) override;
     boost::asio::awaitable<std::vector<audit_record>> attempts_of(std::string alert_id) override;
-    boost::asio::awaitable<std::pair<std::int64_t, std::int64_t>> depth() override;
+    boost::asio::awaitable<outbox_depth> depth() override;
     boost::asio::awaitable<std::vector<std::pair<std::string, std::string>>> dead_letters(int count) override;
 
 private:
     enum class op {
-        group_create, add, take, reclaim, promote, outbox_length, retry_length, extra_length, dead_length, dead_range, audit_range,
+        group_create, add, take, reclaim, promote, outbox_length, retry_length, extra_length, dead_length, oldest_entry, server_time, dead_range, audit_range,
         alert_range, settled_parts, consumers, pending_of, claim, keep, forget_consumer, forget_if_idle,
     };
     std::string key(const char* name) const;
@@ -178,10 +178,11 @@ public:
     boost::asio::awaitable<std::vector<audit_record>> audit_since(std::int64_t since_ms, std::string after,
                                                                   int count) override;
     boost::asio::awaitable<std::vector<audit_record>> attempts_of(std::string alert_id) override;
-    boost::asio::awaitable<std::pair<std::int64_t, std::int64_t>> depth() override;
+    boost::asio::awaitable<outbox_depth> depth() override;
     boost::asio::awaitable<std::vector<std::pair<std::string, std::string>>> dead_letters(int count) override;
 private:
     void note(audit_record r);
+    void settled(const std::string& entry_id);
     state::memory_outbox_log& log_;
     std::size_t audit_max_;
     std::map<std::string, std::string> taken_;

@@ -88,6 +88,8 @@ std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::stri
         case op::retry_length: return cmd({"ZCARD", key("retry")});
         case op::extra_length: return cmd({"GET", key("outbox:extra")});
         case op::dead_length: return cmd({"XLEN", key("dead")});
+        case op::oldest_entry: return cmd({"XRANGE", stream, "-", "+", "COUNT", "1"});
+        case op::server_time: return cmd({"TIME"});
         case op::dead_range: return cmd({"XRANGE", key("dead"), "-", "+", "COUNT", a.at(0)});
         case op::audit_range: return cmd({"XRANGE", key("audit"), a.at(0), "+", "COUNT", a.at(1)});
         case op::alert_range: return cmd({"LRANGE", store_.prefix() + "alert:" + a.at(0), "0", "-1"});
@@ -418,16 +420,29 @@ net::awaitable<std::vector<audit_record>> redis_outbox::attempts_of(std::string 
     co_return out;
 }
 
-net::awaitable<std::pair<std::int64_t, std::int64_t>> redis_outbox::depth() {
+// The oldest pending alert is the stream's first entry (settled ones are deleted), and its id
+// begins with Redis's clock in ms when it was added; Redis's TIME, read in the same pipeline, gives
+// its age without trusting this host's clock to agree.
+net::awaitable<outbox_depth> redis_outbox::depth() {
     std::vector<std::vector<std::string>> cmds;
     cmds.push_back(compose(op::outbox_length, {}));
     cmds.push_back(compose(op::retry_length, {}));
     cmds.push_back(compose(op::dead_length, {}));
     cmds.push_back(compose(op::extra_length, {}));
+    cmds.push_back(compose(op::oldest_entry, {}));
+    cmds.push_back(compose(op::server_time, {}));
     auto r = co_await store_.run_pipeline(std::move(cmds), "outbox depth");
+    outbox_depth d;
     // An entry counts once in XLEN however many alerts wait in it; the rest are counted apart.
     const std::int64_t extra = std::max<std::int64_t>(0, std::atoll(r[3].str.c_str()));
-    co_return std::pair<std::int64_t, std::int64_t>{r[0].integer + r[1].integer + extra, r[2].integer};
+    d.waiting = r[0].integer + r[1].integer + extra;
+    d.dead = r[2].integer;
+    if (!r[4].elements.empty() && !r[4].elements[0].elements.empty() && r[5].elements.size() == 2) {
+        const std::int64_t added_ms = std::atoll(r[4].elements[0].elements[0].str.c_str());  // "<ms>-<seq>"
+        const std::int64_t now_ms = std::atoll(r[5].elements[0].str.c_str()) * 1000 + std::atoll(r[5].elements[1].str.c_str()) / 1000;
+        d.oldest_pending_ms = std::max<std::int64_t>(0, now_ms - added_ms);
+    }
+    co_return d;
 }
 
 net::awaitable<std::vector<std::pair<std::string, std::string>>> redis_outbox::dead_letters(int count) {

@@ -79,7 +79,7 @@ public:
     /// way, so that delivering them need not wait for another round trip after it.
     void prefetch(std::vector<std::string> subscription_ids);
     /// Waiting and dead-lettered alerts, as of the last second.
-    std::pair<std::int64_t, std::int64_t> depth() const { return depth_; }
+    outbox_depth depth() const { return depth_; }
     const std::string& consumer() const { return settings_.consumer; }
     /// Attempts started and not yet settled.
     std::size_t in_flight() const { return holding_.size(); }
@@ -132,7 +132,7 @@ private:
     /// against reclaims, and never started twice should a reclaim hand one back anyway.
     std::set<std::pair<std::string, int>> holding_;  ///< (entry, part)
     std::shared_ptr<prefetched> prefetched_;  ///< the last prefetch, until a batch uses it
-    std::pair<std::int64_t, std::int64_t> depth_{0, 0};
+    outbox_depth depth_;
     struct host_slots {
         int busy = 0;
         std::deque<boost::asio::steady_timer*> waiting;

@@ -152,6 +152,9 @@ void describe_all(registry& r) {
     r.describe("alerts_retried_total", "Alerts scheduled for another attempt, by channel.", kind::counter);
     r.describe("alerts_expired_total", "Alerts dropped as older than delivery.alert_ttl, by channel.", kind::counter);
     r.describe("outbox_depth", "Alerts waiting for delivery (new, in flight and scheduled for retry).", kind::gauge);
+    r.describe("outbox_oldest_pending_age_seconds",
+               "Seconds the oldest alert due for delivery (new or in flight) has waited in the outbox; 0 when none.",
+               kind::gauge);
     r.describe("dead_letters", "Alerts in the dead-letter stream.", kind::gauge);
     r.describe("delivery_latency_seconds", "From detecting an opening to its delivery, by channel.", kind::histogram,
                {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});

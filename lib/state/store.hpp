@@ -107,8 +107,15 @@ public:
 /// delivery::memory_outbox (which delivers them).
 struct memory_outbox_log {
     std::deque<std::pair<std::uint64_t, std::string>> entries;  ///< not yet taken, oldest first
+    std::map<std::uint64_t, std::int64_t> added_ms;  ///< id -> when added (clock_ms), until settled
     std::uint64_t next_id = 1;
-    void add(std::string blob) { entries.emplace_back(next_id++, std::move(blob)); }
+    void add(std::string blob) {
+        added_ms.emplace(next_id, clock_ms());
+        entries.emplace_back(next_id++, std::move(blob));
+    }
+    static std::int64_t clock_ms() {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    }
 };
 
 class memory_store final : public store {

@@ -9,6 +9,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include <condition_variable>
 #include <future>
@@ -177,7 +178,7 @@ public:
         while (std::chrono::steady_clock::now() < until) {
             const bool idle = call<bool>([this]() -> net::awaitable<bool> {
                 auto depth = co_await outbox_.depth();
-                co_return worker_.in_flight() == 0 && depth.first == 0;
+                co_return worker_.in_flight() == 0 && depth.waiting == 0;
             });
             if (idle) return true;
             std::this_thread::sleep_for(50ms);
@@ -582,6 +583,82 @@ TEST_F(delivery, an_entry_kept_fresh_is_not_reclaimed) {
     EXPECT_EQ(reclaimed[0].entry_id, held[1].entry_id);
 }
 
+// An operator's first sign of a stuck or overrun worker: how long the oldest alert not yet settled
+// has waited, taken or not; 0 once nothing waits.
+TEST_F(delivery, the_oldest_pending_alert_ages_until_it_is_settled) {
+    script_hook("o", "");
+    rig_options o;
+    o.run_worker = false;
+    rig r(redis.port(), sandbox.port(), {hook_sub("o", sandbox.port(), "o")}, o);
+    auto depth = [&] { return r.call<outbox_depth>([&]() { return r.box().depth(); }); };
+    r.call<bool>([&]() -> net::awaitable<bool> {
+        co_await r.box().prepare();
+        co_return true;
+    });
+    const auto empty = depth();
+    EXPECT_EQ(empty.waiting, 0);
+    EXPECT_EQ(empty.oldest_pending_ms, 0);
+    r.enqueue("o");
+    std::this_thread::sleep_for(300ms);
+    r.enqueue("o");
+    const auto waiting = depth();
+    EXPECT_EQ(waiting.waiting, 2);
+    EXPECT_GE(waiting.oldest_pending_ms, 300);
+    auto held = r.call<std::vector<taken>>([&]() { return r.box().take("me:1", 10); });
+    ASSERT_EQ(held.size(), 2u);
+    EXPECT_GE(depth().oldest_pending_ms, waiting.oldest_pending_ms);  // taken is not delivered
+    for (const auto& t : held) {
+        r.call<bool>([&]() -> net::awaitable<bool> {
+            audit_record note;
+            co_await r.box().done(t.where(), note);
+            co_return true;
+        });
+    }
+    const auto settled = depth();
+    EXPECT_EQ(settled.waiting, 0);
+    EXPECT_EQ(settled.oldest_pending_ms, 0);
+}
+
+// The memory backend's outbox keeps the same account, by its own clock.
+TEST(memory_outbox, the_oldest_pending_alert_ages_until_it_is_settled) {
+    state::memory_outbox_log log;
+    memory_outbox box(log, 100);
+    net::io_context ioc;
+    auto run = [&](auto make) {
+        auto f = net::co_spawn(ioc, make(), boost::asio::use_future);
+        ioc.restart();
+        ioc.run();
+        return f.get();
+    };
+    EXPECT_EQ(run([&] { return box.depth(); }).oldest_pending_ms, 0);
+    std::vector<std::string> first(1, "a"), second(1, "b");
+    run([&]() -> net::awaitable<bool> {
+        co_await box.add(first);
+        co_return true;
+    });
+    std::this_thread::sleep_for(300ms);
+    run([&]() -> net::awaitable<bool> {
+        co_await box.add(second);
+        co_return true;
+    });
+    const auto waiting = run([&] { return box.depth(); });
+    EXPECT_EQ(waiting.waiting, 2);
+    EXPECT_GE(waiting.oldest_pending_ms, 300);
+    auto held = run([&] { return box.take("me", 10); });
+    ASSERT_EQ(held.size(), 2u);
+    EXPECT_GE(run([&] { return box.depth(); }).oldest_pending_ms, waiting.oldest_pending_ms);
+    run([&]() -> net::awaitable<bool> {
+        audit_record note;
+        std::string again = "b";
+        co_await box.done(held[0].where(), note);
+        co_await box.later(held[1].where(), std::move(again), 0, note);  // a retry waits by design until due
+        co_return true;
+    });
+    const auto settled = run([&] { return box.depth(); });
+    EXPECT_EQ(settled.waiting, 1);
+    EXPECT_EQ(settled.oldest_pending_ms, 0);
+}
+
 TEST_F(delivery, an_alert_past_its_ttl_expires_unsent) {
     script_hook("e", "");
     rig_options o;
@@ -852,8 +929,8 @@ TEST_F(delivery, alerts_claimed_by_a_commit_go_out_with_the_subscriptions_read_a
     std::this_thread::sleep_for(600ms);  // the worker's loop runs meanwhile: it finds nothing to take
     simdjson::dom::parser p;
     for (const auto& n : names) EXPECT_EQ(hook(p, n)["deliveries"].get_array().value().size(), 1u) << n;
-    auto depth = r.call<std::pair<std::int64_t, std::int64_t>>([&]() { return r.box().depth(); });
-    EXPECT_EQ(depth.first, 0);
+    auto depth = r.call<outbox_depth>([&]() { return r.box().depth(); });
+    EXPECT_EQ(depth.waiting, 0);
 }
 
 TEST_F(delivery, claimed_alerts_without_a_read_ahead_read_their_subscriptions_themselves) {
@@ -968,7 +1045,7 @@ TEST_F(delivery, a_grouped_entry_taken_over_after_a_crash_delivers_only_its_unse
             std::vector<std::int64_t> out;
             out.push_back((co_await a.store().run(std::move(pending), "XPENDING")).elements.at(0).integer);
             out.push_back((co_await a.store().run(std::move(settled), "HLEN")).integer);
-            out.push_back((co_await a.box().depth()).first);
+            out.push_back((co_await a.box().depth()).waiting);
             co_return out;
         });
         // Still pending, two of five settled, three waiting.
