@@ -1,5 +1,6 @@
-// Webhook fan-out (DESIGN.md §8): 10,000 alerts for 10,000 webhook subscriptions delivered by the
-// worker through a real redis-server (outbox, subscription lookups, settling) to cowin-sandbox's
+// Webhook fan-out (DESIGN.md §8): 10,000 alerts for 10,000 webhook subscriptions, committed to the
+// outbox as a poll commits them, delivered by the worker through a real redis-server (outbox,
+// subscription lookups, settling) to cowin-sandbox's
 // receiver, in deliveries per second, beside what wrk gets from the same receiver with the same
 // concurrency (max_in_flight_per_host) in the same run (target: >= 50 % of wrk). wrk posts the
 // very request a delivery posts, body and headers (the Standard Webhooks ones included): with a
@@ -186,11 +187,15 @@ int main() {
                     blobs.push_back(delivery::encode(a));
                 }
             }
-            for (std::size_t i = 0; i < blobs.size(); i += 1000) {
-                std::vector<std::string> part(blobs.begin() + static_cast<std::ptrdiff_t>(i),
-                                              blobs.begin() + static_cast<std::ptrdiff_t>(std::min(blobs.size(), i + 1000)));
-                co_await outbox.add(std::move(part));
-            }
+            // Committed as a poll commits an opening's alerts (entries of 32, each after the first
+            // stored as its differences from it), with a snapshot of a target of the round's own:
+            // the worker delivers what production delivers, not one entry per alert.
+            state::stored_snapshot snap;
+            snap.snap.fingerprint = 1;
+            state::outbox_claim none;
+            const auto committed = co_await store.commit_with_alerts("district:363:" + std::to_string(round), 0, snap,
+                                                                    std::move(blobs), none);
+            if (!committed.stored) std::abort();
             round_target += alerts;
             t0 = std::chrono::steady_clock::now();
             cpu0 = cpu_now();

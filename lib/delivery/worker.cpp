@@ -203,8 +203,14 @@ net::awaitable<void> worker::run() {
     auto last_promote = std::chrono::steady_clock::time_point{};
     auto last_reclaim = std::chrono::steady_clock::time_point{};
     while (!stopping_) {
-        std::vector<taken> batch = std::move(held_);
-        held_.clear();
+        // Held alerts first, as many as there is room for; the rest stay held, in order. (Moving all
+        // of them out and the excess back each turn cost the fan-out a tenth of the worker's time when
+        // a take of entries of 32 alerts held thousands.)
+        std::vector<taken> batch;
+        for (auto room = room_left(); !held_.empty() && static_cast<std::int64_t>(batch.size()) < room;) {
+            batch.push_back(std::move(held_.front()));
+            held_.pop_front();
+        }
         try {
             if (!prepared) {
                 co_await box_.prepare();
@@ -221,7 +227,8 @@ net::awaitable<void> worker::run() {
                 if (!holding_.empty() || !batch.empty()) {
                     std::set<std::string> ids;  // an entry of several alerts once
                     for (const auto& h : holding_) ids.insert(h.first);
-                    for (const auto& t : batch) ids.insert(t.entry_id);  // held for want of room
+                    for (const auto& t : batch) ids.insert(t.entry_id);
+                    for (const auto& t : held_) ids.insert(t.entry_id);  // held for want of room
                     std::vector<std::string> mine(ids.begin(), ids.end());  // named: GCC 12 and temporaries in co_await
                     co_await box_.keep(settings_.consumer, std::move(mine));
                 }
@@ -242,7 +249,9 @@ net::awaitable<void> worker::run() {
             woken_ = false;
             const auto room = room_left() - static_cast<std::int64_t>(batch.size());
             starved_ = room <= 0;
-            if (room > 0) {
+            // Nothing more is taken while alerts wait held: they go first, and what this process
+            // cannot start yet stays in the stream for another to take.
+            if (room > 0 && held_.empty()) {
                 const int count = static_cast<int>(std::min<std::int64_t>(room, take_size));
                 for (auto& t : co_await box_.take(settings_.consumer, count)) batch.push_back(std::move(t));
             }

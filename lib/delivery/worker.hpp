@@ -127,7 +127,7 @@ private:
     std::size_t starting_ = 0;  ///< alerts in batches whose subscriptions are being read
     /// Held by this consumer but not started (Redis failed under them, they came before run(), or
     /// there was no room under max_in_flight): started on a later turn, kept fresh meanwhile.
-    std::vector<taken> held_;
+    std::deque<taken> held_;
     /// Entries being delivered here (started, not settled; in_flight() counts them): kept fresh
     /// against reclaims, and never started twice should a reclaim hand one back anyway.
     std::set<std::pair<std::string, int>> holding_;  ///< (entry, part)
