@@ -287,7 +287,7 @@ net::awaitable<std::vector<taken>> redis_outbox::take(std::string consumer, int 
     for (const auto& stream : r.elements) {
         if (stream.elements.size() == 2) {
             auto part = state::stream_entries(stream.elements[1]);
-            out.insert(out.end(), part.begin(), part.end());
+            out.insert(out.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
         }
     }
     co_return out;

@@ -44,6 +44,11 @@ void to_entry_values(std::vector<std::string>& alerts) {
 
 std::vector<claimed_entry> stream_entries(const redis_reply& list) {
     std::vector<claimed_entry> out;
+    std::size_t alerts = 0;  // at most one per field and value, however the entry holds them
+    for (const auto& e : list.elements) {
+        if (e.elements.size() >= 2) alerts += e.elements[1].elements.size() / 2;
+    }
+    out.reserve(alerts);
     for (const auto& e : list.elements) {
         if (e.elements.size() < 2 || e.elements[1].kind != redis_reply::type::array) continue;
         entry_parts(e.elements[0].str, e.elements[1].elements, out);
