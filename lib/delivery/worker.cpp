@@ -252,8 +252,19 @@ net::awaitable<void> worker::run() {
             // Nothing more is taken while alerts wait held: they go first, and what this process
             // cannot start yet stays in the stream for another to take.
             if (room > 0 && held_.empty()) {
-                const int count = static_cast<int>(std::min<std::int64_t>(room, take_size));
-                for (auto& t : co_await box_.take(settings_.consumer, count)) batch.push_back(std::move(t));
+                // Counted in entries, which hold up to alerts_per_entry alerts each: as many as the
+                // room takes at the last take's alerts per entry, so that what comes back is about
+                // what can start, not thousands held from the other processes sharing the outbox.
+                const auto fits = std::max<std::int64_t>(1, room * entries_seen_ / std::max<std::int64_t>(1, alerts_seen_));
+                const int count = static_cast<int>(std::min<std::int64_t>(fits, take_size));
+                auto got = co_await box_.take(settings_.consumer, count);
+                if (!got.empty()) {
+                    std::set<std::string_view> entries;
+                    for (const auto& t : got) entries.insert(t.entry_id);
+                    entries_seen_ = static_cast<std::int64_t>(entries.size());
+                    alerts_seen_ = static_cast<std::int64_t>(got.size());
+                }
+                for (auto& t : got) batch.push_back(std::move(t));
             }
         } catch (const std::exception& e) {
             log_.warning("delivery: the outbox is unavailable (", e.what(), "); retrying");

@@ -125,6 +125,7 @@ private:
     bool starved_ = false;  ///< max_in_flight reached: the next settled attempt wakes the loop
     bool stalled_ = false;  ///< a batch could not be started (Redis away): the loop waits a tick
     std::size_t starting_ = 0;  ///< alerts in batches whose subscriptions are being read
+    std::int64_t entries_seen_ = 1, alerts_seen_ = state::alerts_per_entry;  ///< the last take's (at first: the most)
     /// Held by this consumer but not started (Redis failed under them, they came before run(), or
     /// there was no room under max_in_flight): started on a later turn, kept fresh meanwhile.
     std::deque<taken> held_;

@@ -536,6 +536,42 @@ TEST_F(delivery, attempts_in_flight_stay_within_max_in_flight_claimed_ones_inclu
     EXPECT_EQ(got.size(), ids.size());
 }
 
+// A worker takes from the outbox about what it can start, in entries of many alerts too: the rest
+// stay in the stream for another process sharing it, instead of waiting held by one that is full.
+TEST_F(delivery, a_full_worker_leaves_entries_it_cannot_start_to_others) {
+    script_hook("h", "", 3000);
+    rig_options o;
+    o.max_in_flight = 40;
+    o.per_host = 40;
+    rig r(redis.port(), sandbox.port(), {hook_sub("h", sandbox.port(), "h")}, o);
+    std::vector<std::string> blobs;
+    for (int i = 0; i < 10 * state::alerts_per_entry; ++i) r.render("h", 0ms, blobs);
+    const bool stored = r.call<bool>([&]() -> net::awaitable<bool> {
+        co_await r.box().prepare();
+        std::string target = "district:363:0";
+        state::stored_snapshot snap;
+        snap.snap.fingerprint = 3;
+        state::outbox_claim none;
+        const state::commit_outcome out = co_await r.store().commit_with_alerts(std::move(target), 0, snap, blobs, std::move(none));
+        r.deliverer().wake();
+        co_return out.stored;
+    });
+    ASSERT_TRUE(stored);
+    // Full: its 40 attempts wait on the stalled receiver. Then, what it has claimed of the 10 entries.
+    for (int i = 0; i < 400 && r.deliverer().in_flight() < 40; ++i) std::this_thread::sleep_for(5ms);
+    ASSERT_EQ(r.deliverer().in_flight(), 40u);
+    std::this_thread::sleep_for(300ms);  // its loop has had turns enough to take more, were it to
+    const auto claimed = r.call<std::int64_t>([&]() -> net::awaitable<std::int64_t> {
+        std::vector<std::string> pending{"XPENDING", "dt:outbox", "delivery"};
+        co_return (co_await r.store().run(std::move(pending), "XPENDING")).elements.at(0).integer;
+    });
+    // 40 alerts are two entries of 32; the third at most, never all ten.
+    EXPECT_GE(claimed, 2);
+    EXPECT_LE(claimed, 3);
+    auto others = r.call<std::vector<taken>>([&]() { return r.box().take("other:2", 100); });
+    EXPECT_GE(others.size(), static_cast<std::size_t>(7 * state::alerts_per_entry));
+}
+
 // An alert can outlive its TTL waiting behind a slow receiver: then it expires at its turn.
 TEST_F(delivery, an_alert_that_waited_past_its_ttl_for_a_slow_host_expires_unsent) {
     script_hook("w", "", 1500);
