@@ -201,6 +201,20 @@ public:
     }
     outbox& box() { return outbox_; }
     state::redis_store& store() { return store_; }
+    /// As the poller commits `blobs` (a first snapshot of fingerprint `fp`), claiming none of them,
+    /// and the worker told; whether the commit stored them. Called from the test's thread.
+    bool commit_unclaimed(const std::vector<std::string>& blobs, std::uint64_t fp) {
+        return call<bool>([&]() -> net::awaitable<bool> {
+            co_await outbox_.prepare();
+            std::string target = "district:363:0";
+            state::stored_snapshot snap;
+            snap.snap.fingerprint = fp;
+            state::outbox_claim none;
+            const state::commit_outcome out = co_await store_.commit_with_alerts(std::move(target), 0, snap, blobs, std::move(none));
+            worker_.wake();
+            co_return out.stored;
+        });
+    }
     /// As the poller commits: `blobs` with a snapshot of fingerprint `fp` (its first commit), the
     /// first entry claimed for this worker in the same step and handed to it. How many alerts were
     /// claimed. On the rig's thread.
@@ -405,16 +419,7 @@ TEST_F(delivery, an_undecodable_alert_in_a_shared_entry_is_dead_lettered_and_the
     r.render("s1", 0ms, blobs);
     blobs.push_back("{\"id\":\"x\"} not an alert");
     r.render("s2", 0ms, blobs);
-    r.call<bool>([&]() -> net::awaitable<bool> {
-        co_await r.box().prepare();
-        std::string target = "district:363:0";
-        state::stored_snapshot snap;
-        snap.snap.fingerprint = 2;
-        state::outbox_claim none;
-        const state::commit_outcome out = co_await r.store().commit_with_alerts(std::move(target), 0, snap, blobs, std::move(none));
-        r.deliverer().wake();
-        co_return out.stored;
-    });
+    ASSERT_TRUE(r.commit_unclaimed(blobs, 2));
     expect_delivered_and_one_undecodable(r, {"s1", "s2"}, "{\"id\":\"x\"} not an alert");
     const auto entries = r.call<std::int64_t>([&]() -> net::awaitable<std::int64_t> {
         std::vector<std::string> xlen{"XLEN", "dt:outbox"};
@@ -546,17 +551,7 @@ TEST_F(delivery, a_full_worker_leaves_entries_it_cannot_start_to_others) {
     rig r(redis.port(), sandbox.port(), {hook_sub("h", sandbox.port(), "h")}, o);
     std::vector<std::string> blobs;
     for (int i = 0; i < 10 * state::alerts_per_entry; ++i) r.render("h", 0ms, blobs);
-    const bool stored = r.call<bool>([&]() -> net::awaitable<bool> {
-        co_await r.box().prepare();
-        std::string target = "district:363:0";
-        state::stored_snapshot snap;
-        snap.snap.fingerprint = 3;
-        state::outbox_claim none;
-        const state::commit_outcome out = co_await r.store().commit_with_alerts(std::move(target), 0, snap, blobs, std::move(none));
-        r.deliverer().wake();
-        co_return out.stored;
-    });
-    ASSERT_TRUE(stored);
+    ASSERT_TRUE(r.commit_unclaimed(blobs, 3));
     // Full: its 40 attempts wait on the stalled receiver. Then, what it has claimed of the 10 entries.
     for (int i = 0; i < 400 && r.deliverer().in_flight() < 40; ++i) std::this_thread::sleep_for(5ms);
     ASSERT_EQ(r.deliverer().in_flight(), 40u);
