@@ -224,7 +224,7 @@ net::awaitable<void> worker::run() {
             }
             if (now - last_reclaim >= 5s) {
                 last_reclaim = now;
-                if (!holding_.empty() || !batch.empty()) {
+                if (!holding_.empty() || !batch.empty() || !held_.empty()) {
                     std::set<std::string> ids;  // an entry of several alerts once
                     for (const auto& h : holding_) ids.insert(h.first);
                     for (const auto& t : batch) ids.insert(t.entry_id);
