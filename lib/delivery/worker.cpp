@@ -258,10 +258,8 @@ net::awaitable<void> worker::run() {
                 const auto fits = std::max<std::int64_t>(1, room * entries_seen_ / std::max<std::int64_t>(1, alerts_seen_));
                 const int count = static_cast<int>(std::min<std::int64_t>(fits, take_size));
                 auto got = co_await box_.take(settings_.consumer, count);
-                if (!got.empty()) {
-                    std::set<std::string_view> entries;
-                    for (const auto& t : got) entries.insert(t.entry_id);
-                    entries_seen_ = static_cast<std::int64_t>(entries.size());
+                if (!got.empty()) {  // new entries, each with its first alert
+                    entries_seen_ = std::count_if(got.begin(), got.end(), [](const taken& t) { return t.part == 0; });
                     alerts_seen_ = static_cast<std::int64_t>(got.size());
                 }
                 for (auto& t : got) batch.push_back(std::move(t));
