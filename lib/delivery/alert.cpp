@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstdio>
 #include <random>
@@ -29,17 +30,28 @@ std::optional<channel> channel_named(std::string_view name) {
     return std::nullopt;
 }
 
-std::string new_alert_id() {
+std::string new_alert_id(std::int64_t made_ms) {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
     static constexpr char hex[] = "0123456789abcdef";
-    // "alt_" + 16 hex digits of one draw + 8 of the next, as "alt_%016llx%08x" would write them.
     std::string out = "alt_";
     out.resize(4 + 24);
-    std::uint64_t hi = rng();
-    std::uint64_t lo = rng() & 0xffffffffu;
-    for (int i = 19; i >= 4; --i, hi >>= 4) out[static_cast<std::size_t>(i)] = hex[hi & 0xf];
-    for (int i = 27; i >= 20; --i, lo >>= 4) out[static_cast<std::size_t>(i)] = hex[lo & 0xf];
+    auto minute = static_cast<std::uint64_t>(std::max<std::int64_t>(0, made_ms) / 60000) & 0xffffffffu;
+    std::uint64_t random = rng();
+    for (int i = 11; i >= 4; --i, minute >>= 4) out[static_cast<std::size_t>(i)] = hex[minute & 0xf];
+    for (int i = 27; i >= 12; --i, random >>= 4) out[static_cast<std::size_t>(i)] = hex[random & 0xf];
     return out;
+}
+
+std::optional<std::int64_t> minute_of_alert_id(std::string_view id) {
+    if (id.size() != 28 || id.substr(0, 4) != "alt_") return std::nullopt;
+    std::int64_t minute = 0;
+    for (std::size_t i = 4; i < 28; ++i) {
+        const char c = id[i];
+        const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (digit < 0) return std::nullopt;
+        if (i < 12) minute = minute * 16 + digit;
+    }
+    return minute;
 }
 
 namespace {
@@ -225,10 +237,10 @@ std::vector<alert> alerts_for(const subs::alert_draft& d, std::uint8_t channels)
     std::vector<alert> out;
     if (d.sessions.empty() || !d.pool) return out;
     alert base;
-    base.id = new_alert_id();
     base.subscription_id = d.subscription_id;
     base.fetched_ms = ms_of(d.fetched_at);
     base.detected_ms = ms_of(d.detected_at);
+    base.id = new_alert_id(base.detected_ms);
     base.summary = summary_text(d);
     std::string body = webhook_body(d, base.detected_ms);
     // Usually one channel: the last alert takes base and body over instead of copying them.

@@ -19,7 +19,7 @@ std::string_view to_string(channel c);
 std::optional<channel> channel_named(std::string_view name);
 
 struct alert {
-    std::string id;  ///< "alt_" + 24 hex digits; the webhook-id of every attempt
+    std::string id;  ///< new_alert_id(): the webhook-id of every attempt
     channel via = channel::log;
     std::string subscription_id;
     std::int64_t fetched_ms = 0;
@@ -52,6 +52,13 @@ std::string html_escape(std::string_view s);
 /// Characters (UTF-8 code points), as Telegram counts its 4096.
 std::size_t utf8_length(std::string_view s);
 
-std::string new_alert_id();
+/// "alt_" + 24 hex digits: 8 of the minute (since the epoch) of `made_ms`, then 16 random ones. The
+/// minute lets the alert's record of attempts be kept with the other alerts of its minute and found
+/// from the id alone (redis_outbox); the random part keeps ids apart (64 bits within one minute).
+std::string new_alert_id(std::int64_t made_ms);
+/// The minute an id of new_alert_id() was made in; nullopt for an id of another shape. Ids made
+/// before the minute was in them (all 24 digits random) read as some minute, which is harmless:
+/// their records are not looked for there alone.
+std::optional<std::int64_t> minute_of_alert_id(std::string_view id);
 
 }  // namespace cowin::delivery

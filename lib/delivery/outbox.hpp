@@ -6,8 +6,9 @@
 // its last, and the settled ones are listed meanwhile in "<prefix>settled:<entry>" so that a takeover
 // skips them. Retries in the sorted set
 // "<prefix>retry" (by due time, so a restart keeps the schedule), given-up alerts in the stream
-// "<prefix>dead", every attempt's outcome in the capped stream "<prefix>audit". Memory: the same
-// in process, for the memory backend.
+// "<prefix>dead", every attempt's outcome in the capped stream "<prefix>audit" and, for each alert,
+// in "<prefix>alog:<minute>" (the alerts of the minute its id was made in: one key a minute, not one an
+// alert). Memory: the same in process, for the memory backend.
 
 #include <boost/asio/awaitable.hpp>
 
@@ -44,7 +45,15 @@ struct audit_record {
     std::string alert_id, subscription_id, channel, status, detail;
     std::int64_t at_ms = 0;
     std::string cursor;  ///< where it stands in the trail (set when read back)
+    /// Which attempt of its alert this was, from 1 (an expiry or drop: the one it took the place of);
+    /// it names the attempt in the alert's own record, so that recording it twice keeps it once.
+    /// 0 when read back.
+    int attempt = 0;
 };
+
+/// Attempts kept in an alert's own record (GET /v1/alerts/{id}): at most 21 are made
+/// (delivery.retry_schedule has at most 20 steps), and an expiry or drop may take one more place.
+inline constexpr int recorded_attempts = 32;
 
 /// One attempt as JSON, and back (nullopt for anything else).
 std::string to_json(const audit_record& r);
@@ -153,6 +162,9 @@ private:
     void append_attempt(settle_batch& b, std::string kind, entry_part at, std::string blob, std::string extra,
                         audit_record note) const;
     state::resp_commands settle_commands(settle_batch& b) const;
+    /// "<prefix>alog:<minute the id was made in>", where the alert's attempts are recorded.
+    std::string alert_log_key(const std::string& alert_id) const;
+    std::vector<std::vector<std::string>> alert_record_commands(const std::string& alert_id) const;
     state::redis_store& store_;
     std::int64_t audit_max_;
     std::shared_ptr<settle_batch> filling_;  ///< attempts waiting for the next call

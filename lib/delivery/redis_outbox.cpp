@@ -13,6 +13,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "delivery/alert.hpp"
 #include "delivery/outbox.hpp"
 #include "state/redis_store.hpp"
 #include "state/stream_entries.hpp"
@@ -92,6 +93,7 @@ std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::stri
         case op::server_time: return cmd({"TIME"});
         case op::dead_range: return cmd({"XRANGE", key("dead"), "-", "+", "COUNT", a.at(0)});
         case op::audit_range: return cmd({"XRANGE", key("audit"), a.at(0), "+", "COUNT", a.at(1)});
+        // An alert's list of attempts, as versions before "alog:<minute>" kept them.
         case op::alert_range: return cmd({"LRANGE", store_.prefix() + "alert:" + a.at(0), "0", "-1"});
         case op::settled_parts: return cmd({"HKEYS", store_.prefix() + "settled:" + a.at(0)});
     }
@@ -145,6 +147,7 @@ struct redis_outbox::settle_batch {
     state::resp_commands commands;  ///< per attempt
     std::vector<std::string> singles;                ///< entries of one alert, acknowledged now
     std::map<std::string, std::pair<int, std::vector<std::string>>> grouped;  ///< entry -> (parts, settled parts)
+    std::vector<std::string> logs;  ///< the alert records written to (usually one minute's)
     std::string error;
     net::steady_timer done;
 };
@@ -188,14 +191,16 @@ void redis_outbox::append_attempt(settle_batch& b, std::string kind, entry_part 
     out.arg("at");
     out.arg(note.at_ms);
     if (!note.alert_id.empty()) {
-        out.begin(3);
-        out.arg("RPUSH");
-        out.arg_joined({prefix, "alert:", note.alert_id});
+        // A field of its minute's hash, named by the attempt: a settle repeated after a lost reply
+        // records the attempt once, and no key per alert (its creation and expiry cost Redis about
+        // twice the field's time, and a list per alert about 410 bytes against 245).
+        const std::string log_key = alert_log_key(note.alert_id);
+        out.begin(4);
+        out.arg("HSET");
+        out.arg(log_key);
+        out.arg_joined({note.alert_id, ":", std::to_string(std::clamp(note.attempt, 1, recorded_attempts))});
         out.arg(to_json(note));
-        out.begin(3);
-        out.arg("EXPIRE");
-        out.arg_joined({prefix, "alert:", note.alert_id});
-        out.arg("604800");
+        if (std::find(b.logs.begin(), b.logs.end(), log_key) == b.logs.end()) b.logs.push_back(log_key);
     }
     if (at.parts <= 1) {
         b.singles.push_back(std::move(at.entry_id));
@@ -209,6 +214,13 @@ void redis_outbox::append_attempt(settle_batch& b, std::string kind, entry_part 
 state::resp_commands redis_outbox::settle_commands(settle_batch& b) const {
     state::resp_commands out = std::move(b.commands);
     const std::string stream = key("outbox");
+    // A minute's record goes a week after its last attempt was added, as each alert's list did.
+    for (const auto& log_key : b.logs) {
+        out.begin(3);
+        out.arg("EXPIRE");
+        out.arg(log_key);
+        out.arg("604800");
+    }
     if (!b.singles.empty()) {
         out.begin(3 + b.singles.size());
         out.args({"XACK", stream, group});
@@ -411,11 +423,29 @@ net::awaitable<std::vector<audit_record>> redis_outbox::audit_since(std::int64_t
     co_return out;
 }
 
+std::string redis_outbox::alert_log_key(const std::string& alert_id) const {
+    const auto minute = minute_of_alert_id(alert_id);
+    return store_.prefix() + "alog:" + (minute ? std::to_string(*minute) : std::string("other"));
+}
+
+// Its minute's fields, in the order of the attempts, after a list of its own where a version before
+// the minute's records kept it (read for the week such a list lives after an upgrade).
+std::vector<std::vector<std::string>> redis_outbox::alert_record_commands(const std::string& alert_id) const {
+    std::vector<std::vector<std::string>> cmds(2);
+    cmds[0] = compose(op::alert_range, std::vector<std::string>(1, alert_id));
+    cmds[1] = {std::string("HMGET"), alert_log_key(alert_id)};
+    for (int n = 1; n <= recorded_attempts; ++n) cmds[1].push_back(alert_id + ":" + std::to_string(n));
+    return cmds;
+}
+
 net::awaitable<std::vector<audit_record>> redis_outbox::attempts_of(std::string alert_id) {
-    auto r = co_await store_.run(compose(op::alert_range, std::vector<std::string>(1, std::move(alert_id))), "LRANGE alert");
+    auto r = co_await store_.run_pipeline(alert_record_commands(alert_id), "alert record");
     std::vector<audit_record> out;
-    for (const auto& e : r.elements) {
-        if (auto a = audit_from_json(e.str)) out.push_back(std::move(*a));
+    for (const auto& reply : r) {
+        for (const auto& e : reply.elements) {
+            if (e.kind != redis_reply::type::string) continue;  // an attempt not made
+            if (auto a = audit_from_json(e.str); a && a->alert_id == alert_id) out.push_back(std::move(*a));
+        }
     }
     co_return out;
 }

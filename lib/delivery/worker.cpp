@@ -388,7 +388,7 @@ bool worker::expired(const alert& a) const { return now_ms() - a.detected_ms > s
 // Slots vanish in minutes: a late alert misleads more than it helps.
 net::awaitable<void> worker::expire(const taken& t, const alert& a) {
     const std::string ch(to_string(a.via));
-    audit_record note{a.id, a.subscription_id, ch, std::string("expired"), std::string(), now_ms(), std::string()};
+    audit_record note{a.id, a.subscription_id, ch, std::string("expired"), std::string(), now_ms(), std::string(), a.attempt + 1};
     co_await box_.dead(t.where(), t.blob, "expired", std::move(note));
     metrics_.add("alerts_expired_total", labels_of(a.via));
     metrics_.add("alerts_dead_lettered_total", labels_of(a.via));
@@ -403,7 +403,8 @@ net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::recor
     }
     if (!rec || !rec->active) {
         audit_record note{a.id, a.subscription_id, ch, std::string("dropped"),
-                          std::string(rec ? "subscription inactive" : "subscription removed"), now_ms(), std::string()};
+                          std::string(rec ? "subscription inactive" : "subscription removed"), now_ms(), std::string(),
+                          a.attempt + 1};
         co_await box_.done(t.where(), std::move(note));
         report(a, {}, "dropped");
         co_return;
@@ -451,7 +452,8 @@ net::awaitable<void> worker::settle(const taken& t, const alert& a, const outcom
     const std::string_view ch = to_string(a.via);
     const std::string& ls = labels_of(a.via);
     audit_record note{a.id, a.subscription_id, std::string(ch),
-                      std::string(o.what == outcome::kind::delivered ? "delivered" : "failed"), o.detail, now_ms(), std::string()};
+                      std::string(o.what == outcome::kind::delivered ? "delivered" : "failed"), o.detail, now_ms(), std::string(),
+                      a.attempt + 1};
     if (o.what == outcome::kind::delivered) {
         co_await box_.done(t.where(), std::move(note));
         metrics_.add("alerts_delivered_total", ls);

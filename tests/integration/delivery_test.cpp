@@ -326,6 +326,77 @@ TEST_F(delivery, a_signed_webhook_is_retried_on_schedule_with_the_same_id) {
     EXPECT_GE(at[2] - at[1], 0.26);
 }
 
+// GET /v1/alerts/{id} reads this: one field per attempt in the hash of the minute the id was made in,
+// not a key per alert; a list an older version kept for an alert is still read.
+TEST_F(delivery, an_alerts_record_holds_each_attempt_once_in_order) {
+    script_hook("h", "500");
+    rig r(redis.port(), sandbox.port(), {hook_sub("h", sandbox.port(), "h")});
+    const std::string id = r.enqueue("h");
+    ASSERT_TRUE(r.wait_for("h", "delivered"));
+    const auto minute = minute_of_alert_id(id);
+    ASSERT_TRUE(minute.has_value()) << id;
+    const std::string log_key = "dt:alog:" + std::to_string(*minute);
+    auto attempts = [&](const std::string& alert) {
+        return r.call<std::vector<audit_record>>([&]() -> net::awaitable<std::vector<audit_record>> {
+            co_return co_await r.box().attempts_of(alert);
+        });
+    };
+    auto statuses = [](const std::vector<audit_record>& got) {
+        std::vector<std::string> out;
+        for (const auto& a : got) out.push_back(a.status + " " + a.detail);
+        return out;
+    };
+    auto first = attempts(id);
+    ASSERT_EQ(first.size(), 2u);
+    EXPECT_EQ(first[0].status, "failed");
+    EXPECT_EQ(first[1].status, "delivered");
+    EXPECT_EQ(first[1].subscription_id, "h");
+    EXPECT_LE(first[0].at_ms, first[1].at_ms);
+    // The second attempt recorded again (a settle repeated after its reply was lost): kept once.
+    audit_record again = first[1];
+    again.attempt = 2;
+    r.call<bool>([&]() -> net::awaitable<bool> {
+        co_await r.box().done(state::entry_part("0-1"), again);
+        co_return true;
+    });
+    EXPECT_EQ(statuses(attempts(id)), statuses(first));
+    const auto keys = r.call<std::vector<std::int64_t>>([&]() -> net::awaitable<std::vector<std::int64_t>> {
+        std::vector<std::string> own{"EXISTS", "dt:alert:" + id};
+        std::vector<std::string> ttl{"TTL", log_key};
+        std::vector<std::int64_t> out;
+        out.push_back((co_await r.store().run(std::move(own), "EXISTS")).integer);
+        out.push_back((co_await r.store().run(std::move(ttl), "TTL")).integer);
+        co_return out;
+    });
+    EXPECT_EQ(keys[0], 0);  // no key of its own
+    EXPECT_GT(keys[1], 604000);  // the minute's record lives a week
+    // An alert recorded by a version that kept a list per alert (its id all random).
+    const std::string old_id = "alt_9f3c0e5a7b1d2c4e6f8a0b1c";
+    audit_record before;
+    before.alert_id = old_id;
+    before.subscription_id = "h";
+    before.channel = "webhook";
+    before.status = "failed";
+    before.detail = "http 503";
+    before.at_ms = 1795774500000;
+    const std::string json = to_json(before);
+    r.call<bool>([&]() -> net::awaitable<bool> {
+        std::vector<std::string> push{"RPUSH", "dt:alert:" + old_id, json};
+        co_await r.store().run(std::move(push), "RPUSH");
+        co_return true;
+    });
+    audit_record after = before;
+    after.status = "delivered";
+    after.detail = "http 200";
+    after.attempt = 2;
+    r.call<bool>([&]() -> net::awaitable<bool> {
+        co_await r.box().done(state::entry_part("0-2"), after);
+        co_return true;
+    });
+    EXPECT_EQ(statuses(attempts(old_id)), (std::vector<std::string>{"failed http 503", "delivered http 200"}));
+    EXPECT_TRUE(attempts("alt_000000000000000000000000").empty());
+}
+
 TEST_F(delivery, gone_410_deactivates_the_subscription) {
     script_hook("g", "410");
     rig r(redis.port(), sandbox.port(), {hook_sub("g", sandbox.port(), "g")});

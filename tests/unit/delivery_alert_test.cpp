@@ -175,13 +175,26 @@ TEST(alert, times_are_written_as_gmtime_would) {
 TEST(alert, ids_are_alt_and_24_hex_digits_and_differ) {
     std::set<std::string> seen;
     for (int i = 0; i < 1000; ++i) {
-        const std::string id = new_alert_id();
+        const std::string id = new_alert_id(1796413542347);  // all in one minute: the random part alone keeps them apart
         ASSERT_EQ(id.size(), 28u) << id;
         ASSERT_EQ(id.substr(0, 4), "alt_") << id;
         ASSERT_EQ(id.find_first_not_of("0123456789abcdef", 4), std::string::npos) << id;
         seen.insert(id);
     }
     EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(alert, an_id_tells_the_minute_it_was_made_in) {
+    for (std::int64_t ms : {std::int64_t{0}, std::int64_t{59999}, std::int64_t{60000}, std::int64_t{1796413542347}}) {
+        EXPECT_EQ(minute_of_alert_id(new_alert_id(ms)), ms / 60000) << ms;
+    }
+    EXPECT_EQ(new_alert_id(1796413542347).substr(0, 12), "alt_01c8da01");  // minute 29940225
+    // Anything else is no id of ours: no minute, rather than a guess.
+    EXPECT_EQ(minute_of_alert_id("alt_01c8da01"), std::nullopt);
+    EXPECT_EQ(minute_of_alert_id("alt_01c8da01ffffffffffffffffff"), std::nullopt);
+    EXPECT_EQ(minute_of_alert_id("alt_01C8AE41ffffffffffffffff"), std::nullopt);
+    EXPECT_EQ(minute_of_alert_id("evt_01c8ae41ffffffffffffffff"), std::nullopt);
+    EXPECT_EQ(minute_of_alert_id(""), std::nullopt);
 }
 
 }  // namespace
