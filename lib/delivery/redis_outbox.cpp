@@ -379,16 +379,17 @@ net::awaitable<void> redis_outbox::keep(std::string consumer, std::vector<std::s
     co_await store_.run(compose(op::keep, entry_ids), "XCLAIM JUSTID");
 }
 
+// Not coroutines themselves: each attempt's settle is one frame (settle's), not two.
 net::awaitable<void> redis_outbox::done(entry_part at, audit_record note) {
-    co_await settle("done", std::move(at), std::string(), std::string(), std::move(note));
+    return settle("done", std::move(at), std::string(), std::string(), std::move(note));
 }
 
 net::awaitable<void> redis_outbox::later(entry_part at, std::string blob, std::int64_t due_ms, audit_record note) {
-    co_await settle("later", std::move(at), std::move(blob), std::to_string(due_ms), std::move(note));
+    return settle("later", std::move(at), std::move(blob), std::to_string(due_ms), std::move(note));
 }
 
 net::awaitable<void> redis_outbox::dead(entry_part at, std::string blob, std::string reason, audit_record note) {
-    co_await settle("dead", std::move(at), std::move(blob), std::move(reason), std::move(note));
+    return settle("dead", std::move(at), std::move(blob), std::move(reason), std::move(note));
 }
 
 net::awaitable<int> redis_outbox::promote(std::int64_t now_ms) {

@@ -27,10 +27,15 @@ std::string senders::host_of(const std::string& url) {
     return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
+// Not a coroutine itself: a webhook, nearly every delivery, is the webhook coroutine's frame alone.
 net::awaitable<outcome> senders::send(const alert& a, const config::subscription& to) {
+    if (a.via == channel::webhook && to.notify.webhook) return webhook(a, *to.notify.webhook);
+    return send_other(a, to);
+}
+
+net::awaitable<outcome> senders::send_other(const alert& a, const config::subscription& to) {
     switch (a.via) {
         case channel::webhook:
-            if (to.notify.webhook) co_return co_await webhook(a, *to.notify.webhook);
             break;
         case channel::telegram:
             if (to.notify.telegram) co_return co_await telegram(a, *to.notify.telegram);

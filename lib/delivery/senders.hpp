@@ -37,6 +37,7 @@ public:
                                                                             std::int64_t unix_now);
 
 private:
+    boost::asio::awaitable<outcome> send_other(const alert& a, const config::subscription& to);
     boost::asio::awaitable<outcome> webhook(const alert& a, const config::webhook_target& t);
     boost::asio::awaitable<outcome> telegram(const alert& a, const config::telegram_target& t);
     boost::asio::awaitable<outcome> sms(const alert& a, const config::sms_target& t);

@@ -291,16 +291,14 @@ net::awaitable<void> worker::run() {
     }
 }
 
-net::awaitable<void> worker::acquire(const std::string& host) {
+bool worker::acquire(const std::string& host, net::steady_timer& wait) {
     host_slots& h = hosts_[host];
     if (h.busy < settings_.max_in_flight_per_host) {
         ++h.busy;
-        co_return;
+        return true;
     }
-    net::steady_timer wait(co_await net::this_coro::executor, std::chrono::steady_clock::time_point::max());
     h.waiting.push_back(&wait);
-    co_await wait.async_wait(net::as_tuple(net::use_awaitable));
-    // release() handed its slot over: busy stays as it was.
+    return false;
 }
 
 void worker::release(const std::string& host) {
@@ -396,23 +394,26 @@ net::awaitable<void> worker::expire(const taken& t, const alert& a) {
 }
 
 net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::record> rec) {
-    const std::string ch(to_string(a.via));
     if (expired(a)) {
         co_await expire(t, a);
         co_return;
     }
     if (!rec || !rec->active) {
-        audit_record note{a.id, a.subscription_id, ch, std::string("dropped"),
+        audit_record note{a.id, a.subscription_id, std::string(to_string(a.via)), std::string("dropped"),
                           std::string(rec ? "subscription inactive" : "subscription removed"), now_ms(), std::string(),
                           a.attempt + 1};
         co_await box_.done(t.where(), std::move(note));
         report(a, {}, "dropped");
         co_return;
     }
+    // One timer per attempt, in this frame: the wait for a slot at the host, then the pauses between
+    // tries to record the outcome.
+    net::steady_timer pause(co_await net::this_coro::executor, std::chrono::steady_clock::time_point::max());
     std::string host;
     if (a.via == channel::webhook && rec->sub.notify.webhook) {
         host = senders::host_of(rec->sub.notify.webhook->url);
-        co_await acquire(host);
+        // Unless a slot is free, release() hands this attempt one by cancelling the wait: busy stays.
+        if (!acquire(host, pause)) co_await pause.async_wait(net::as_tuple(net::use_awaitable));
         if (stopping_) co_return;  // shutting down: slots no longer matter
         if (expired(a)) {  // it waited behind a slow receiver that long
             release(host);
@@ -430,7 +431,6 @@ net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::recor
     // The receiver has it; only the record of it may fail (Redis gone). Sending again would alert
     // twice, so the settle is what is retried, until Redis is back or the process stops (then the
     // entry, still unacknowledged, is taken over after a restart).
-    net::steady_timer pause(co_await net::this_coro::executor);
     for (auto wait = 250ms;; wait = std::min<std::chrono::milliseconds>(wait * 2, 5s)) {
         std::string failure;
         try {

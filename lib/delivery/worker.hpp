@@ -108,7 +108,8 @@ private:
     void hold_beyond_room(std::vector<taken>& batch);
     boost::asio::awaitable<void> expire(const taken& t, const alert& a);
     boost::asio::awaitable<void> settle(const taken& t, const alert& a, const outcome& o);
-    boost::asio::awaitable<void> acquire(const std::string& host);
+    /// A slot at `host`: true when one was free, else `wait` is queued for the next one released.
+    bool acquire(const std::string& host, boost::asio::steady_timer& wait);
     void release(const std::string& host);
     void report(const alert& a, const outcome& o, std::string_view settled);
     bool gone_locally(const std::string& consumer) const;
