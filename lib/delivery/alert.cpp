@@ -42,14 +42,15 @@ std::string new_alert_id(std::int64_t made_ms) {
     return out;
 }
 
+// Read once per attempt recorded: the minute's 8 digits are checked, the random 16 only counted.
 std::optional<std::int64_t> minute_of_alert_id(std::string_view id) {
     if (id.size() != 28 || id.substr(0, 4) != "alt_") return std::nullopt;
     std::int64_t minute = 0;
-    for (std::size_t i = 4; i < 28; ++i) {
+    for (std::size_t i = 4; i < 12; ++i) {
         const char c = id[i];
         const int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
         if (digit < 0) return std::nullopt;
-        if (i < 12) minute = minute * 16 + digit;
+        minute = minute * 16 + digit;
     }
     return minute;
 }

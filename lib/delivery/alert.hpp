@@ -56,7 +56,8 @@ std::size_t utf8_length(std::string_view s);
 /// minute lets the alert's record of attempts be kept with the other alerts of its minute and found
 /// from the id alone (redis_outbox); the random part keeps ids apart (64 bits within one minute).
 std::string new_alert_id(std::int64_t made_ms);
-/// The minute an id of new_alert_id() was made in; nullopt for an id of another shape. Ids made
+/// The minute an id of new_alert_id() was made in; nullopt for an id of another shape (of another
+/// length or prefix, or whose minute is not 8 lowercase hex digits). Ids made
 /// before the minute was in them (all 24 digits random) read as some minute, which is harmless:
 /// their records are not looked for there alone.
 std::optional<std::int64_t> minute_of_alert_id(std::string_view id);

@@ -434,7 +434,14 @@ net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::recor
     for (auto wait = 250ms;; wait = std::min<std::chrono::milliseconds>(wait * 2, 5s)) {
         std::string failure;
         try {
-            co_await settle(t, a, o);
+            // A delivery, nearly every attempt, is recorded here rather than in settle_failed's frame.
+            if (o.what == outcome::kind::delivered) {
+                auto note = attempt_note(a, o);
+                co_await box_.done(t.where(), std::move(note));
+                count_delivered(a, o);
+            } else {
+                co_await settle_failed(t, a, o);
+            }
             co_return;
         } catch (const std::exception& e) {
             failure = e.what();
@@ -446,21 +453,26 @@ net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::recor
     }
 }
 
-// `a` is left as taken: only a failed attempt needs a copy (its count and last error go back into
-// the outbox with it), and a delivered one, nearly every one, copies nothing.
-net::awaitable<void> worker::settle(const taken& t, const alert& a, const outcome& o) {
+audit_record worker::attempt_note(const alert& a, const outcome& o) {
+    return audit_record{a.id, a.subscription_id, std::string(to_string(a.via)),
+                        std::string(o.what == outcome::kind::delivered ? "delivered" : "failed"), o.detail, now_ms(),
+                        std::string(), a.attempt + 1};
+}
+
+// Counted once recorded: a settle that fails is tried again and must not count twice.
+void worker::count_delivered(const alert& a, const outcome& o) {
+    const std::string& ls = labels_of(a.via);
+    metrics_.add("alerts_delivered_total", ls);
+    metrics_.observe("delivery_latency_seconds", ls, static_cast<double>(now_ms() - a.detected_ms) / 1000.0);
+    report(a, o, "delivered");
+}
+
+// `a` is left as taken and copied here: the failed attempt's count and last error go back into the
+// outbox with it, while a delivered one, nearly every one, copies nothing.
+net::awaitable<void> worker::settle_failed(const taken& t, const alert& a, const outcome& o) {
     const std::string_view ch = to_string(a.via);
     const std::string& ls = labels_of(a.via);
-    audit_record note{a.id, a.subscription_id, std::string(ch),
-                      std::string(o.what == outcome::kind::delivered ? "delivered" : "failed"), o.detail, now_ms(), std::string(),
-                      a.attempt + 1};
-    if (o.what == outcome::kind::delivered) {
-        co_await box_.done(t.where(), std::move(note));
-        metrics_.add("alerts_delivered_total", ls);
-        metrics_.observe("delivery_latency_seconds", ls, static_cast<double>(now_ms() - a.detected_ms) / 1000.0);
-        report(a, o, "delivered");
-        co_return;
-    }
+    audit_record note = attempt_note(a, o);
     alert next = a;
     ++next.attempt;
     next.last_error = o.detail;

@@ -107,7 +107,10 @@ private:
     bool expired(const alert& a) const;
     void hold_beyond_room(std::vector<taken>& batch);
     boost::asio::awaitable<void> expire(const taken& t, const alert& a);
-    boost::asio::awaitable<void> settle(const taken& t, const alert& a, const outcome& o);
+    static audit_record attempt_note(const alert& a, const outcome& o);
+    void count_delivered(const alert& a, const outcome& o);
+    /// A failed attempt: retried later, dead-lettered, or its subscription deactivated (gone).
+    boost::asio::awaitable<void> settle_failed(const taken& t, const alert& a, const outcome& o);
     /// A slot at `host`: true when one was free, else `wait` is queued for the next one released.
     bool acquire(const std::string& host, boost::asio::steady_timer& wait);
     void release(const std::string& host);
