@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "delivery/outcome.hpp"
+#include "delivery/senders.hpp"
 #include "delivery/worker.hpp"
 
 namespace cowin::delivery {
@@ -93,6 +94,16 @@ TEST(retry_schedule, follows_the_steps_with_jitter_and_ends) {
     EXPECT_EQ(worker::next_delay(schedule, 1, 60s, 0.5), std::optional<std::chrono::milliseconds>(60s));
     EXPECT_EQ(worker::next_delay(schedule, 3, 1s, 0.5), std::optional<std::chrono::milliseconds>(2min));
     EXPECT_EQ(worker::next_delay({}, 1, std::nullopt, 0.5), std::nullopt);
+}
+
+// Webhooks share a slot limit per host: what before the path, query or fragment, port included.
+TEST(webhook_host, is_what_the_url_names_before_its_path) {
+    EXPECT_EQ(senders::host_of("https://hooks.example:8443/in/a?x=1"), "hooks.example:8443");
+    EXPECT_EQ(senders::host_of("http://127.0.0.1:9000?x=/y"), "127.0.0.1:9000");
+    EXPECT_EQ(senders::host_of("http://h.example#frag/x"), "h.example");
+    EXPECT_EQ(senders::host_of("http://h.example"), "h.example");
+    EXPECT_EQ(senders::host_of("h.example/x"), "h.example");
+    EXPECT_EQ(senders::host_of("http://"), "");
 }
 
 }  // namespace

@@ -69,6 +69,8 @@ TEST(http_request_wire, refuses_what_would_smuggle_a_header_or_a_request) {
     EXPECT_FALSE(request_wire("POST", "h", "/", header_list{{"HoSt", "elsewhere"}}, body));  // names have no case
     EXPECT_FALSE(request_wire("POST", "h\r\nX: 1", "/", {}, body));
     EXPECT_FALSE(request_wire("POST", "h", "/a b", {}, body));
+    EXPECT_FALSE(request_wire("POST", "h", "/a\r\nX: 1", {}, body));
+    EXPECT_FALSE(request_wire("POST", "h", std::string("/a\0b", 4), {}, body));
     EXPECT_FALSE(request_wire("POST", "h", "", {}, body));
     EXPECT_FALSE(request_wire("PO ST", "h", "/", {}, body));
     // Values may hold anything else, tabs and non-ASCII bytes included.
