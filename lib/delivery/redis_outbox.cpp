@@ -100,18 +100,22 @@ std::vector<std::string> redis_outbox::compose(op o, const std::vector<std::stri
     return {};
 }
 
+// How long, in seconds, the lists of an entry's settled alerts and the records of attempts live: a
+// week after they were last written to.
+constexpr const char* kept_s = "604800";
+
 // One transaction (MULTI/EXEC) settles every attempt that finished while the previous one was on its
 // way: a burst of deliveries costs one round trip per batch, and each attempt's acknowledgement and
 // audit still go together. Per attempt: the retry (ZADD) or dead letter (XADD), the audit record
-// (XADD to the capped trail) and the alert's own list of attempts (RPUSH, EXPIRE); per batch, one
-// XACK and one XDEL. Plain commands, not a Lua script: Lua's own cost was about a third of Redis's
+// (XADD to the capped trail) and the alert's record of it (HSET of its minute's hash); per batch, one
+// XACK and one XDEL, and one EXPIRE per minute's hash. Plain commands, not a Lua script: Lua's own cost was about a third of Redis's
 // time per delivery (10 of 30 us in a fan-out), which Redis shares with the worker and receivers.
 // Lua is left only for the entries holding several alerts (a commit's), which need a decision:
 // their settled alerts join "<prefix>settled:<entry>" (so a process taking the entry over after a
 // crash skips them), and the entry is acknowledged with its last. "<prefix>outbox:extra" counts the
 // alerts waiting in such entries beyond one per entry, for depth().
 // KEYS: outbox, extra count. ARGV: group, key prefix, then per entry: id, parts, n, the n parts.
-const char* grouped_settle_script =
+const std::string grouped_settle_script = std::string(
     "local done, extra, i = {}, 0, 3\n"
     "while i <= #ARGV do\n"
     "  local e, parts, n = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])\n"
@@ -128,7 +132,7 @@ const char* grouped_settle_script =
     "    done[#done + 1] = e\n"
     "    extra = extra + 1\n"
     "    redis.call('DEL', k)\n"
-    "  else redis.call('EXPIRE', k, 604800) end\n"
+    "  else redis.call('EXPIRE', k, ") + kept_s + ") end\n"
     "  i = i + 3 + n\n"
     "end\n"
     "if extra ~= 0 then redis.call('INCRBY', KEYS[2], extra) end\n"
@@ -219,7 +223,7 @@ state::resp_commands redis_outbox::settle_commands(settle_batch& b) const {
         out.begin(3);
         out.arg("EXPIRE");
         out.arg(log_key);
-        out.arg("604800");
+        out.arg(kept_s);
     }
     if (!b.singles.empty()) {
         out.begin(3 + b.singles.size());
