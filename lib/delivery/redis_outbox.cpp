@@ -108,8 +108,9 @@ constexpr const char* kept_s = "604800";
 // way: a burst of deliveries costs one round trip per batch, and each attempt's acknowledgement and
 // audit still go together. Per attempt: the retry (ZADD) or dead letter (XADD), the audit record
 // (XADD to the capped trail) and the alert's record of it (HSET of its minute's hash); per batch, one
-// XACK and one XDEL, and one EXPIRE per minute's hash. Plain commands, not a Lua script: Lua's own cost was about a third of Redis's
-// time per delivery (10 of 30 us in a fan-out), which Redis shares with the worker and receivers.
+// XACK and one XDEL, and one EXPIRE per minute's hash. Plain commands, not a Lua script: Lua's own
+// cost was about a third of Redis's time per delivery (10 of 30 us in a fan-out), which Redis shares
+// with the worker and receivers.
 // Lua is left only for the entries holding several alerts (a commit's), which need a decision:
 // their settled alerts join "<prefix>settled:<entry>" (so a process taking the entry over after a
 // crash skips them), and the entry is acknowledged with its last. "<prefix>outbox:extra" counts the
