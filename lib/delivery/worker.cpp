@@ -385,8 +385,7 @@ bool worker::expired(const alert& a) const { return now_ms() - a.detected_ms > s
 
 // Slots vanish in minutes: a late alert misleads more than it helps.
 net::awaitable<void> worker::expire(const taken& t, const alert& a) {
-    const std::string ch(to_string(a.via));
-    audit_record note{a.id, a.subscription_id, ch, std::string("expired"), std::string(), now_ms(), std::string(), a.attempt + 1};
+    auto note = attempt_note(a, "expired", std::string());
     co_await box_.dead(t.where(), t.blob, "expired", std::move(note));
     metrics_.add("alerts_expired_total", labels_of(a.via));
     metrics_.add("alerts_dead_lettered_total", labels_of(a.via));
@@ -399,9 +398,7 @@ net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::recor
         co_return;
     }
     if (!rec || !rec->active) {
-        audit_record note{a.id, a.subscription_id, std::string(to_string(a.via)), std::string("dropped"),
-                          std::string(rec ? "subscription inactive" : "subscription removed"), now_ms(), std::string(),
-                          a.attempt + 1};
+        auto note = attempt_note(a, "dropped", rec ? "subscription inactive" : "subscription removed");
         co_await box_.done(t.where(), std::move(note));
         report(a, {}, "dropped");
         co_return;
@@ -436,7 +433,7 @@ net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::recor
         try {
             // A delivery, nearly every attempt, is recorded here rather than in settle_failed's frame.
             if (o.what == outcome::kind::delivered) {
-                auto note = attempt_note(a, o);
+                auto note = attempt_note(a, "delivered", o.detail);
                 co_await box_.done(t.where(), std::move(note));
                 count_delivered(a, o);
             } else {
@@ -453,9 +450,9 @@ net::awaitable<void> worker::deliver(taken t, alert a, std::optional<subs::recor
     }
 }
 
-audit_record worker::attempt_note(const alert& a, const outcome& o) {
-    return audit_record{a.id, a.subscription_id, std::string(to_string(a.via)),
-                        std::string(o.what == outcome::kind::delivered ? "delivered" : "failed"), o.detail, now_ms(),
+// The record of the attempt after the `a.attempt` made (or of what took its place: an expiry, a drop).
+audit_record worker::attempt_note(const alert& a, std::string status, std::string detail) {
+    return audit_record{a.id, a.subscription_id, std::string(to_string(a.via)), std::move(status), std::move(detail), now_ms(),
                         std::string(), a.attempt + 1};
 }
 
@@ -472,7 +469,7 @@ void worker::count_delivered(const alert& a, const outcome& o) {
 net::awaitable<void> worker::settle_failed(const taken& t, const alert& a, const outcome& o) {
     const std::string_view ch = to_string(a.via);
     const std::string& ls = labels_of(a.via);
-    audit_record note = attempt_note(a, o);
+    audit_record note = attempt_note(a, "failed", o.detail);
     alert next = a;
     ++next.attempt;
     next.last_error = o.detail;

@@ -78,7 +78,7 @@ public:
     /// The subscriptions of the alerts a commit is about to claim: read while the commit is on its
     /// way, so that delivering them need not wait for another round trip after it.
     void prefetch(std::vector<std::string> subscription_ids);
-    /// Waiting and dead-lettered alerts, as of the last second.
+    /// The outbox's depth (waiting, dead-lettered, the oldest pending one's age), as of the last second.
     outbox_depth depth() const { return depth_; }
     const std::string& consumer() const { return settings_.consumer; }
     /// Attempts started and not yet settled.
@@ -107,7 +107,7 @@ private:
     bool expired(const alert& a) const;
     void hold_beyond_room(std::vector<taken>& batch);
     boost::asio::awaitable<void> expire(const taken& t, const alert& a);
-    static audit_record attempt_note(const alert& a, const outcome& o);
+    static audit_record attempt_note(const alert& a, std::string status, std::string detail);
     void count_delivered(const alert& a, const outcome& o);
     /// A failed attempt: retried later, dead-lettered, or its subscription deactivated (gone).
     boost::asio::awaitable<void> settle_failed(const taken& t, const alert& a, const outcome& o);
