@@ -216,7 +216,6 @@ net::awaitable<poll_outcome> poller::poll_once(const target_key& k) {
     state::stored_snapshot next;
     next.polled_at = now;
     api::make_snapshot(parser_.view(), fp, next.snap);
-    store_.prepare_commit(key, expected, next);
     transitions_.clear();
     static const api::snapshot empty;
     api::diff(previous ? previous->snap : empty, next.snap, transitions_, scratch_);

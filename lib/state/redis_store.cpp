@@ -1,11 +1,5 @@
 #include "state/redis_store.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <stdexcept>
@@ -61,23 +55,7 @@ const char* redis_store::commit_script() {
 
 namespace {
 std::string snap_key(const std::string& prefix, const std::string& target) { return prefix + "snap:" + target; }
-std::string staged_key(const std::string& prefix, const std::string& target) { return prefix + "staged:" + target; }
-// How long a staged snapshot outlives a commit that never came (the process stopped in between). A
-// poll goes from its staging to its commit in milliseconds; should this ever run out first, the
-// expiry touches the watched key and the commit fails whole, to be polled again.
-constexpr const char* staged_ttl_ms = "600000";
 }  // namespace
-
-// A snapshot being written ahead of its commit (prepare_commit), and what came of it.
-struct redis_store::staging {
-    explicit staging(net::any_io_executor ex) : wake(std::move(ex), std::chrono::steady_clock::time_point::max()) {}
-    std::string target;
-    std::uint64_t fingerprint = 0;
-    std::uint64_t generation = 0;  ///< of the commit connection it went on
-    bool done = false;
-    std::string failure;  ///< empty: staged, and watched
-    net::steady_timer wake;  ///< cancelled when done
-};
 
 std::vector<std::string> redis_store::load_command(const std::string& prefix, const std::string& target) {
     return {"HMGET", snap_key(prefix, target), "fp", "data"};
@@ -97,7 +75,7 @@ std::vector<std::string> redis_store::commit_command(const std::string& prefix, 
 
 redis_store::redis_store(net::any_io_executor ex, const config::redis_settings& s, const log::logger& log,
                          std::chrono::milliseconds timeout)
-    : ex_(ex), settings_(s), log_(log), timeout_(timeout), conn_(ex), commit_conn_(ex, redis_connection::writes::at_once) {}
+    : settings_(s), log_(log), timeout_(timeout), conn_(ex), commit_conn_(ex, redis_connection::writes::at_once) {}
 
 net::awaitable<bool> redis_store::ensure_ready() {
     if (conn_.connected()) co_return true;
@@ -196,16 +174,10 @@ net::awaitable<commit_outcome> redis_store::commit_with_alerts(std::string targe
     }
     if (watched_ && watched_->target == target && watched_->fingerprint == expected &&
         watched_->generation == commit_generation_ && commit_conn_.connected()) {
-        const std::uint64_t generation = watched_->generation;
         watched_.reset();
-        const bool staged = co_await staged_for(target, next.snap.fingerprint);
-        // Unless the connection was lost while the staging was awaited: then by script, below.
-        if (generation == commit_generation_ && commit_conn_.connected()) {
-            co_return co_await commit_watched(std::move(target), std::move(next), std::move(alerts), std::move(claim), staged);
-        }
+        co_return co_await commit_watched(std::move(target), std::move(next), std::move(alerts), std::move(claim));
     }
     watched_.reset();
-    staged_.reset();
     // The claimed ones among the commit's own alerts are its first ones: kept, so the script need not
     // send them back.
     const std::size_t kept_count =
@@ -216,46 +188,8 @@ net::awaitable<commit_outcome> redis_store::commit_with_alerts(std::string targe
     co_return commit_outcome_of(r.reply, kept);
 }
 
-void redis_store::prepare_commit(const std::string& target, std::uint64_t expected, const stored_snapshot& next) {
-    staged_.reset();
-    if (!watched_ || watched_->target != target || watched_->fingerprint != expected ||
-        watched_->generation != commit_generation_ || !commit_conn_.connected()) {
-        return;  // no watched commit follows: the script carries the snapshot
-    }
-    auto s = std::make_shared<staging>(ex_);
-    s->target = target;
-    s->fingerprint = next.snap.fingerprint;
-    s->generation = commit_generation_;
-    staged_ = s;
-    net::co_spawn(ex_, stage(staging_commands(settings_.key_prefix, target, next), std::move(s)), net::detached);
-}
-
-// Touches nothing of the store once the answer is in: the store may be gone by then.
-net::awaitable<void> redis_store::stage(std::vector<std::vector<std::string>> commands, std::shared_ptr<staging> s) {
-    auto results = co_await commit_conn_.pipeline(std::move(commands), timeout_);
-    for (const auto& r : results) {
-        if (!r.ok()) s->failure = r.failure;
-        else if (r.reply.kind == redis_reply::type::error) s->failure = r.reply.str;
-        if (!s->failure.empty()) break;
-    }
-    s->done = true;
-    s->wake.cancel();
-}
-
-net::awaitable<bool> redis_store::staged_for(const std::string& target, std::uint64_t fp) {
-    std::shared_ptr<staging> s = std::move(staged_);
-    if (!s || s->target != target || s->fingerprint != fp) co_return false;
-    while (!s->done) co_await s->wake.async_wait(net::as_tuple(net::use_awaitable));
-    if (s->failure.empty()) co_return s->generation == commit_generation_;
-    log_.warning("Redis: the snapshot of ", target, " was not staged (", s->failure, "); committing it whole");
-    // Whether the watch was set is unknown: the commit goes by script.
-    if (s->failure.find("outcome unknown") != std::string::npos) commit_conn_.disconnect();
-    co_return false;
-}
-
 net::awaitable<std::optional<stored_snapshot>> redis_store::load_for_commit(std::string target) {
     watched_.reset();
-    staged_.reset();
     if (!co_await ensure_ready()) throw std::runtime_error("Redis is not reachable");
     // Whatever keeps the commit connection from working (Redis refusing more clients, say), the poll
     // goes on with the main connection and the script, trying that connection again a while later.
@@ -294,30 +228,14 @@ net::awaitable<std::optional<stored_snapshot>> redis_store::load_for_commit(std:
     co_return s;
 }
 
-std::vector<std::vector<std::string>> redis_store::staging_commands(const std::string& prefix, const std::string& target,
-                                                                    const stored_snapshot& next) {
-    const std::string key = staged_key(prefix, target);
-    std::vector<std::vector<std::string>> cmds;
-    cmds.push_back({"HSET", key, "fp", std::to_string(next.snap.fingerprint), "data", encode(next)});
-    cmds.push_back({"PEXPIRE", key, staged_ttl_ms});
-    cmds.push_back({"WATCH", key});
-    return cmds;
-}
-
 std::vector<std::vector<std::string>> redis_store::transaction_commands(const std::string& prefix, const std::string& target,
                                                                         const stored_snapshot& next,
                                                                         std::vector<std::string> alerts,
-                                                                        const outbox_claim& claim, bool staged) {
+                                                                        const outbox_claim& claim) {
     std::vector<std::vector<std::string>> cmds;
-    cmds.reserve(alerts.size() + 5);
+    cmds.reserve(alerts.size() + 4);
     cmds.push_back(std::vector<std::string>(1, "MULTI"));
-    if (staged) {
-        // RENAME carries the staged key's expiry over; the snapshot keeps none.
-        cmds.push_back({"RENAME", staged_key(prefix, target), snap_key(prefix, target)});
-        cmds.push_back({"PERSIST", snap_key(prefix, target)});
-    } else {
-        cmds.push_back({"HSET", snap_key(prefix, target), "fp", std::to_string(next.snap.fingerprint), "data", encode(next)});
-    }
+    cmds.push_back({"HSET", snap_key(prefix, target), "fp", std::to_string(next.snap.fingerprint), "data", encode(next)});
     const std::string stream = prefix + "outbox";
     to_entry_values(alerts);
     for (std::size_t i = 0; i < alerts.size(); i += alerts_per_entry) {
@@ -355,9 +273,9 @@ commit_outcome redis_store::transaction_outcome_of(const redis_reply& exec, bool
 }
 
 net::awaitable<commit_outcome> redis_store::commit_watched(std::string target, stored_snapshot next,
-                                                           std::vector<std::string> alerts, outbox_claim claim, bool staged) {
+                                                           std::vector<std::string> alerts, outbox_claim claim) {
     const bool claiming = claim.entries() > 0;
-    auto cmds = transaction_commands(settings_.key_prefix, target, next, std::move(alerts), claim, staged);
+    auto cmds = transaction_commands(settings_.key_prefix, target, next, std::move(alerts), claim);
     auto results = co_await commit_conn_.pipeline(std::move(cmds), timeout_);
     for (auto& r : results) {
         if (r.ok()) continue;

@@ -5,10 +5,7 @@
 // against:
 // - the poller's commits are MULTI/EXEC on a connection of their own, which loaded that snapshot
 //   under WATCH (load_for_commit): EXEC fails if anyone wrote it since. No Lua: Redis runs plain
-//   commands in a transaction in under half the time a script takes (the alerts' first byte waits).
-//   The snapshot (about 100 KB for a district) is staged under "<prefix>staged:<target>" as soon as
-//   it is made (prepare_commit) and watched there; the transaction then only renames it into place,
-//   so the bytes cross to Redis while the alerts are matched, not on the way to the first one;
+//   commands in a transaction in under half the time a script takes (the alerts' first byte waits);
 // - any other commit (nothing watched, or that connection lost meanwhile) is a Lua script comparing
 //   the stored fingerprint.
 // Reconnects with backoff.
@@ -34,7 +31,6 @@ public:
 
     boost::asio::awaitable<std::optional<stored_snapshot>> load(std::string target) override;
     boost::asio::awaitable<std::optional<stored_snapshot>> load_for_commit(std::string target) override;
-    void prepare_commit(const std::string& target, std::uint64_t expected, const stored_snapshot& next) override;
     boost::asio::awaitable<commit_outcome> commit_with_alerts(std::string target, std::uint64_t expected,
                                                               stored_snapshot next, std::vector<std::string> alerts,
                                                               outbox_claim claim) override;
@@ -74,17 +70,11 @@ public:
                                                    std::vector<std::string> alerts = {}, const outbox_claim& claim = {});
     /// The commit script's answer: whether it stored, and the entries it claimed.
     static commit_outcome commit_outcome_of(const redis_reply& reply, std::vector<std::string>& alerts);
-    /// The snapshot written ahead of a watched commit: HSET of the staged key, its expiry (a commit
-    /// that never comes leaves nothing for long), and WATCH of it, after the write, so that only a
-    /// change by anyone else (or its expiry) fails the commit.
-    static std::vector<std::vector<std::string>> staging_commands(const std::string& prefix, const std::string& target,
-                                                                  const stored_snapshot& next);
-    /// The watched commit: MULTI, HSET of the snapshot (or, `staged`, RENAME of the staged one and
-    /// PERSIST), one XADD per alerts_per_entry alerts, the claim's XREADGROUP (when asked), EXEC.
+    /// The watched commit: MULTI, HSET, one XADD per alerts_per_entry alerts, the claim's XREADGROUP (when asked), EXEC.
     static std::vector<std::vector<std::string>> transaction_commands(const std::string& prefix, const std::string& target,
                                                                       const stored_snapshot& next,
                                                                       std::vector<std::string> alerts,
-                                                                      const outbox_claim& claim, bool staged = false);
+                                                                      const outbox_claim& claim);
     /// EXEC's answer to those: nil (someone wrote the snapshot since it was watched) or the results.
     static commit_outcome transaction_outcome_of(const redis_reply& exec, bool claimed);
 
@@ -94,12 +84,7 @@ private:
     std::vector<redis_reply> replies_of(std::vector<redis_result> results, const char* what);
     std::optional<stored_snapshot> loaded(const std::string& target, const redis_reply& r);
     boost::asio::awaitable<commit_outcome> commit_watched(std::string target, stored_snapshot next,
-                                                         std::vector<std::string> alerts, outbox_claim claim, bool staged);
-    struct staging;
-    /// Whether the snapshot of `target` with fingerprint `fp` is staged and watched, waiting for the
-    /// staging's answer if it is still on its way.
-    boost::asio::awaitable<bool> staged_for(const std::string& target, std::uint64_t fp);
-    boost::asio::awaitable<void> stage(std::vector<std::vector<std::string>> commands, std::shared_ptr<staging> s);
+                                                         std::vector<std::string> alerts, outbox_claim claim);
     /// What load_for_commit watched, on which connection of commit_conn_ (its generation).
     struct watch {
         std::string target;
@@ -107,7 +92,6 @@ private:
         std::uint64_t generation = 0;
     };
 
-    boost::asio::any_io_executor ex_;
     config::redis_settings settings_;
     const log::logger& log_;
     std::chrono::milliseconds timeout_;
@@ -116,7 +100,6 @@ private:
     std::uint64_t commit_generation_ = 0;  ///< counts commit_conn_'s connections: a WATCH dies with one
     std::chrono::steady_clock::time_point next_commit_connect_{};
     std::optional<watch> watched_;
-    std::shared_ptr<staging> staged_;  ///< the snapshot prepare_commit is writing, or wrote
     /// Targets whose stored snapshot did not decode at their last load, with its fingerprint.
     std::map<std::string, std::string> undecodable_;
     std::chrono::steady_clock::time_point next_attempt_{};

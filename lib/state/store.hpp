@@ -82,11 +82,6 @@ public:
     virtual boost::asio::awaitable<std::optional<stored_snapshot>> load_for_commit(std::string target) {
         return load(std::move(target));
     }
-    /// What the coming commit of `target` (after load_for_commit) will store, known before its alerts
-    /// are: a store may start writing it now, while the poll's alerts are matched and rendered, so
-    /// that the commit carries only the alerts. The commit is correct either way; one that stores
-    /// something else ignores this.
-    virtual void prepare_commit(const std::string& /*target*/, std::uint64_t /*expected*/, const stored_snapshot& /*next*/) {}
     /// Stores `next` if the stored fingerprint is still `expected` (0: nothing stored), and in the same
     /// atomic step adds `alerts` (encoded) to the outbox. False when another writer got there first: the
     /// caller drops its diff and its alerts, and polls again. With `claim`, the first entries are taken

@@ -3,8 +3,7 @@
 // in entries of alerts_per_entry and claiming the first entries for the committing process: what is claimed, that it is really that consumer's (pending, so
 // a crash leaves it to be taken over), older unread entries first, no group yet, a commit superseded
 // by another writer, a watch lost with its connection, a Redis refusing the commit connection, one
-// out of memory, a stored snapshot that does not decode, and the snapshot staged ahead of the commit
-// (renamed into place; watched; committed whole when it could not be staged).
+// out of memory, and a stored snapshot that does not decode.
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -301,114 +300,6 @@ TEST(commit_claim, a_redis_out_of_memory_refuses_the_commit_clearly_and_writes_n
         auto stored = co_await s.load(target);
         EXPECT_TRUE(stored && stored->snap.fingerprint == 11u);
         EXPECT_EQ(co_await length(s), 0);
-    });
-}
-
-// How many times Redis ran `command` since the stats were last reset.
-net::awaitable<long long> calls_of(redis_store& s, std::string command) {
-    std::vector<std::string> info{"INFO", "commandstats"};
-    const std::string stats = (co_await run(s, std::move(info))).str;
-    const auto at = stats.find("cmdstat_" + command + ":calls=");
-    co_return at == std::string::npos ? 0 : std::stoll(stats.substr(at + command.size() + 15));
-}
-
-net::awaitable<void> reset_stats(redis_store& s) {
-    std::vector<std::string> reset{"CONFIG", "RESETSTAT"};
-    co_await run(s, std::move(reset));
-}
-
-// Waits for what was sent on the commit connection so far (the staging) to be answered: reads issued
-// while a commit is prepared go on that connection, in order.
-net::awaitable<void> settle_commit_connection(redis_store& s) {
-    resp_commands reads;
-    std::vector<std::string> get{"GET", "cc:nothing"};
-    reads.add(get);
-    co_await s.run_reads(std::move(reads), "GET");
-}
-
-const std::string staged = "cc:staged:" + target;
-const std::string snap = "cc:snap:" + target;
-
-// The snapshot staged ahead (prepare_commit) is what the watched commit stores, renamed into place: no
-// staged key left, no expiry on the snapshot, the alerts and the claim as without staging.
-TEST(commit_claim, a_staged_snapshot_is_renamed_into_place_by_the_watched_commit) {
-    with_stores([](redis_store& s, redis_store&, net::any_io_executor) -> net::awaitable<void> {
-        co_await reset_stats(s);
-        for (std::uint64_t fp = 11; fp <= 12; ++fp) {
-            const std::uint64_t expected = fp == 11 ? 0 : fp - 1;  // none stored before the first
-            co_await s.load_for_commit(target);
-            s.prepare_commit(target, expected, test::one_session_snapshot(fp, static_cast<int>(fp)));
-            auto out = co_await commit(s, expected, fp, 3, "a" + std::to_string(fp), "host:1", 1);
-            EXPECT_TRUE(out.stored);
-            EXPECT_EQ(blobs_of(out), alerts(3, "a" + std::to_string(fp)));
-            auto stored = co_await s.load(target);
-            EXPECT_TRUE(stored && stored->snap.fingerprint == fp && stored->snap.sessions.size() == 1 &&
-                        stored->snap.sessions[0].cap.total == static_cast<int>(fp));
-            std::vector<std::string> exists{"EXISTS", staged};
-            EXPECT_EQ((co_await run(s, std::move(exists))).integer, 0);
-            std::vector<std::string> ttl{"PTTL", snap};
-            EXPECT_EQ((co_await run(s, std::move(ttl))).integer, -1);  // kept for good
-        }
-        EXPECT_EQ(co_await calls_of(s, "rename"), 2);
-        EXPECT_EQ(co_await calls_of(s, "hset"), 2);  // the stagings: the transactions wrote no snapshot
-        EXPECT_EQ(co_await length(s), 2);
-        EXPECT_EQ(co_await pending_of(s, "host:1"), 2);
-    });
-}
-
-// The staged snapshot is watched: changed by anyone else, or expired, between its staging and the
-// commit, the commit writes nothing at all (no alert without its snapshot), and the poll goes again.
-TEST(commit_claim, a_staged_snapshot_changed_or_expired_before_the_commit_fails_it_whole) {
-    with_stores([](redis_store& s, redis_store& other, net::any_io_executor ex) -> net::awaitable<void> {
-        EXPECT_TRUE(co_await s.commit(target, 0, test::one_session_snapshot(11)));
-        for (const bool expire : {false, true}) {
-            co_await s.load_for_commit(target);
-            s.prepare_commit(target, 11, test::one_session_snapshot(12));
-            co_await settle_commit_connection(s);
-            if (expire) {
-                std::vector<std::string> soon{"PEXPIRE", staged, "1"};
-                EXPECT_EQ((co_await run(other, std::move(soon))).integer, 1);
-                net::steady_timer pause(ex, 20ms);
-                co_await pause.async_wait(net::use_awaitable);
-            } else {
-                std::vector<std::string> touch{"HSET", staged, "fp", "99"};
-                co_await run(other, std::move(touch));
-            }
-            auto out = co_await commit(s, 11, 12, 2, "lost", "host:1", 32);
-            EXPECT_FALSE(out.stored);
-            EXPECT_TRUE(out.claimed.empty());
-            EXPECT_EQ(co_await length(s), 0);
-            auto stored = co_await s.load(target);
-            EXPECT_TRUE(stored && stored->snap.fingerprint == 11u);
-        }
-    });
-}
-
-// A snapshot Redis would not stage (here a key of another type in the way) is committed whole, in the
-// transaction, as without staging; so is one staged for another snapshot than the commit's.
-TEST(commit_claim, a_snapshot_not_staged_is_committed_whole) {
-    with_stores([](redis_store& s, redis_store&, net::any_io_executor) -> net::awaitable<void> {
-        std::vector<std::string> in_the_way{"SET", staged, "not a hash"};
-        co_await run(s, std::move(in_the_way));
-        co_await reset_stats(s);
-        co_await s.load_for_commit(target);
-        s.prepare_commit(target, 0, test::one_session_snapshot(11));
-        auto refused = co_await commit(s, 0, 11, 1, "a", "host:1", 32);
-        EXPECT_TRUE(refused.stored);
-        EXPECT_EQ(co_await calls_of(s, "rename"), 0);
-        std::vector<std::string> type{"TYPE", staged};
-        EXPECT_EQ((co_await run(s, std::move(type))).str, "string");  // left as it was
-        std::vector<std::string> clear{"DEL", staged};
-        co_await run(s, std::move(clear));
-        // Staged 12, committed 13: 13 is stored.
-        co_await s.load_for_commit(target);
-        s.prepare_commit(target, 11, test::one_session_snapshot(12));
-        auto other = co_await commit(s, 11, 13, 1, "b", "host:1", 32);
-        EXPECT_TRUE(other.stored);
-        auto stored = co_await s.load(target);
-        EXPECT_TRUE(stored && stored->snap.fingerprint == 13u);
-        EXPECT_EQ(co_await calls_of(s, "rename"), 0);
-        EXPECT_EQ(co_await length(s), 2);
     });
 }
 
