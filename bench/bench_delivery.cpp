@@ -10,8 +10,9 @@
 // The two are measured in turns, a fan-out of 10,000 then a second of wrk, `rounds` times, and each
 // figure is the whole of its turns. On this shared VM the speed of the machine drifts by a quarter
 // between seconds (wrk alone gave 31,000 and 45,000 requests/s in consecutive runs): measured once
-// each, one after the other, the ratio mostly said which of the two had the faster second. Eight
-// turns, not four: with four, runs a minute apart at no time stolen still gave 47 to 63 %.
+// each, one after the other, the ratio mostly said which of the two had the faster second. Sixteen
+// turns: with four, runs a minute apart at no time stolen still gave 47 to 63 %; with eight, 49 to
+// 59 % in one afternoon, single turns ranging 40 to 69 %.
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -88,7 +89,7 @@ double wrk_requests_per_second(const std::string& url, int connections, const st
 
 int main() {
     const int alerts = 10000;  // per round: one for each subscription
-    const int rounds = 8;
+    const int rounds = 16;
     const int wrk_seconds = 1;  // per round: about what a round's fan-out takes
     const int per_host = 32;
     const int port = 21000 + static_cast<int>(::getpid() % 10000);
