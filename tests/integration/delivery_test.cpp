@@ -395,6 +395,9 @@ TEST_F(delivery, an_alerts_record_holds_each_attempt_once_in_order) {
     });
     EXPECT_EQ(statuses(attempts(old_id)), (std::vector<std::string>{"failed http 503", "delivered http 200"}));
     EXPECT_TRUE(attempts("alt_000000000000000000000000").empty());
+    // Not an id of ours (GET /v1/alerts/{anything}): no minute to look in, nothing found, no error.
+    EXPECT_TRUE(attempts("alt_nope").empty());
+    EXPECT_TRUE(attempts("").empty());
 }
 
 TEST_F(delivery, gone_410_deactivates_the_subscription) {
